@@ -1,0 +1,30 @@
+"""diffkit: a plugin-style toolkit for audio diffusion; DAG is its reference composition."""
+
+from diffkit.errors import (
+    AudioError,
+    CheckpointError,
+    ConditionError,
+    ConfigError,
+    DiffkitError,
+    RegistryError,
+)
+from diffkit.pipeline import Pipeline, PipelineConfig
+from diffkit.registry import ComponentSpec, get_registry, hookimpl, register_plugin
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AudioError",
+    "CheckpointError",
+    "ComponentSpec",
+    "ConditionError",
+    "ConfigError",
+    "DiffkitError",
+    "Pipeline",
+    "PipelineConfig",
+    "RegistryError",
+    "__version__",
+    "get_registry",
+    "hookimpl",
+    "register_plugin",
+]

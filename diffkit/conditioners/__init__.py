@@ -1,0 +1,64 @@
+"""Conditioners: turn raw conditions (label names, ids, or whatever a plugin defines) into vectors.
+
+Protocol (every ``conditioner`` component is an ``nn.Module``):
+
+- ``dim``: int, width of the condition vector the network receives.
+- ``prepare(conditions) -> Tensor``: validate raw conditions (a sequence, one per example) and turn
+  them into a tensor the module can batch and move between devices; bad input raises ConditionError.
+- ``forward(prepared) -> Tensor[B, dim]``: the condition vectors.
+- ``null(batch) -> Tensor[B, dim]``: the unconditional ("null token") vectors used by guidance.
+- ``drop(cond, generator=None) -> Tensor[B, dim]``: training-time condition dropout (replace rows by
+  the null vector with the configured probability).
+- ``metadata() -> dict``: JSON-able facts to store with the model (e.g. class names).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol, runtime_checkable
+
+import torch
+
+from diffkit.registry import ComponentSpec
+
+
+@runtime_checkable
+class Conditioner(Protocol):
+    """A conditioner; see the module docstring for the contract."""
+
+    dim: int
+
+    def prepare(self, conditions: Sequence[Any]) -> torch.Tensor: ...
+
+    def __call__(self, prepared: torch.Tensor) -> torch.Tensor: ...
+
+    def null(self, batch: int) -> torch.Tensor: ...
+
+    def drop(self, cond: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor: ...
+
+
+def dropout_to_null(
+    cond: torch.Tensor, null: torch.Tensor, probability: float, generator: torch.Generator | None = None
+) -> torch.Tensor:
+    """Replace each row of ``cond`` by ``null`` with ``probability`` (classifier-free guidance training)."""
+    if probability <= 0:
+        return cond
+    draw = torch.rand(cond.shape[0], generator=generator, device=generator.device if generator else None)
+    keep = (draw >= probability).to(cond.device).unsqueeze(-1)
+    return torch.where(keep, cond, null.expand_as(cond))
+
+
+def components() -> list[ComponentSpec]:
+    """Built-in conditioners."""
+    from diffkit.conditioners.label import LabelConditioner, LabelConditionerConfig
+
+    return [
+        ComponentSpec(
+            "conditioner",
+            "label",
+            LabelConditioner,
+            LabelConditionerConfig,
+            "One class label → embedding E ∈ R^{v×10v}, learnable zero-initialised null token (DAG).",
+            example={"labels": ["dog_bark", "siren", "rain"]},
+        )
+    ]

@@ -1,0 +1,87 @@
+"""Label conditioner of DAG: a class label → a row of E ∈ R^{v × 10v}; a learnable null token for guidance."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+from pydantic import Field, field_validator
+from torch import nn
+
+from diffkit.conditioners import dropout_to_null
+from diffkit.config import StrictConfig
+from diffkit.errors import ConditionError
+
+
+class LabelConditionerConfig(StrictConfig):
+    """Class names (their order fixes the ids), embedding width per class, and training dropout."""
+
+    labels: list[str] = Field(
+        default_factory=list, description="Class names; filled from the dataset when a recipe trains."
+    )
+    width_per_label: int = Field(10, ge=1, description="Embedding width is width_per_label × v (paper: 10v).")
+    dim: int | None = Field(None, ge=1, description="Fixed embedding width; overrides width_per_label × v.")
+    dropout: float = Field(0.1, ge=0.0, le=1.0, description="Probability of replacing a label by the null token.")
+
+    @field_validator("labels")
+    @classmethod
+    def _unique(cls, labels: list[str]) -> list[str]:
+        duplicates = sorted({name for name in labels if labels.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate label names: {', '.join(duplicates)}")
+        return labels
+
+
+class LabelConditioner(nn.Module):
+    """Embedding lookup by label name or id; unknown labels are errors, never a silent default."""
+
+    def __init__(self, config: LabelConditionerConfig | None = None) -> None:
+        super().__init__()
+        self.config = config or LabelConditionerConfig()
+        if not self.config.labels:
+            raise ConditionError(
+                "the label conditioner needs its class names: set conditioner.labels in the recipe "
+                "(training fills them from the dataset)"
+            )
+        self.labels = list(self.config.labels)
+        self.dim = self.config.dim or self.config.width_per_label * len(self.labels)
+        self.embedding = nn.Embedding(len(self.labels), self.dim)
+        self.null_token = nn.Parameter(torch.zeros(self.dim))
+        self._ids = {name: index for index, name in enumerate(self.labels)}
+
+    def prepare(self, conditions: Sequence[Any]) -> torch.Tensor:
+        """Label names or integer ids → LongTensor of ids; raises ConditionError naming the bad label."""
+        if isinstance(conditions, torch.Tensor):
+            conditions = conditions.tolist()
+        ids = []
+        for position, item in enumerate(conditions):
+            if isinstance(item, str):
+                if item not in self._ids:
+                    raise ConditionError(
+                        f"unknown label {item!r} (item {position}); known labels: {', '.join(self.labels)}"
+                    )
+                ids.append(self._ids[item])
+            elif isinstance(item, int) and not isinstance(item, bool):
+                if not 0 <= item < len(self.labels):
+                    raise ConditionError(f"label id {item} (item {position}) is out of range 0..{len(self.labels) - 1}")
+                ids.append(item)
+            else:
+                raise ConditionError(f"a label must be a name or an integer id, got {item!r} (item {position})")
+        return torch.tensor(ids, dtype=torch.long)
+
+    def forward(self, prepared: torch.Tensor) -> torch.Tensor:
+        """Ids [B] → embeddings [B, dim]."""
+        return self.embedding(prepared.to(self.embedding.weight.device))
+
+    def null(self, batch: int) -> torch.Tensor:
+        """The null token repeated ``batch`` times."""
+        return self.null_token.unsqueeze(0).expand(batch, -1)
+
+    def drop(self, cond: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Replace rows by the null token with probability ``dropout``."""
+        return dropout_to_null(cond, self.null_token, self.config.dropout, generator)
+
+    def metadata(self) -> dict[str, Any]:
+        """Class names, stored with the model so sampling by name works after training."""
+        return {"labels": self.labels}

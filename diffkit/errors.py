@@ -1,0 +1,27 @@
+"""Errors diffkit raises for problems a user can fix (bad input, config, plugin or checkpoint)."""
+
+from __future__ import annotations
+
+
+class DiffkitError(Exception):
+    """Base class: a user-facing problem whose message says what is wrong and how to fix it."""
+
+
+class RegistryError(DiffkitError):
+    """A component could not be found, or two distributions claim the same name."""
+
+
+class ConfigError(DiffkitError):
+    """A recipe or component config is invalid; the message names the offending key path."""
+
+
+class ConditionError(DiffkitError):
+    """A condition (e.g. a label) cannot be encoded by the conditioner."""
+
+
+class CheckpointError(DiffkitError):
+    """A checkpoint or weight file is missing, truncated, corrupt or incompatible."""
+
+
+class AudioError(DiffkitError):
+    """An audio file is unreadable, empty, silent or contains non-finite samples."""

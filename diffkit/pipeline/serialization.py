@@ -1,0 +1,81 @@
+"""Saving and loading pipelines: safetensors weights + the resolved config as JSON metadata."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import torch
+from safetensors import safe_open
+from safetensors.torch import save_file
+
+from diffkit.errors import CheckpointError, DiffkitError
+from diffkit.io import atomic_write
+
+if TYPE_CHECKING:
+    from diffkit.pipeline.pipeline import Pipeline
+
+FORMAT = "diffkit.pipeline/1"
+CONFIG_KEY = "diffkit.config"
+FORMAT_KEY = "diffkit.format"
+
+
+def save_pipeline(pipeline: Pipeline, path: str | Path, extra_metadata: dict[str, str] | None = None) -> Path:
+    """Write ``pipeline``'s state dict and resolved config to ``path`` atomically."""
+    target = Path(path)
+    state = {name: tensor.detach().contiguous().cpu() for name, tensor in pipeline.state_dict().items()}
+    metadata = {
+        FORMAT_KEY: FORMAT,
+        CONFIG_KEY: pipeline.config.model_dump_json(),
+        **(extra_metadata or {}),
+    }
+    with atomic_write(target) as tmp:
+        save_file(state, str(tmp), metadata=metadata)
+    return target
+
+
+def read_checkpoint(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+    """Tensors and metadata of a safetensors file; CheckpointError names the file when it is unusable."""
+    source = Path(path)
+    if not source.is_file():
+        raise CheckpointError(f"{source}: no such checkpoint file")
+    try:
+        with safe_open(str(source), framework="pt", device="cpu") as handle:
+            metadata = dict(handle.metadata() or {})
+            tensors = {key: handle.get_tensor(key) for key in handle.keys()}
+    except Exception as error:
+        raise CheckpointError(
+            f"{source}: not a readable safetensors file — it may be truncated or corrupt ({error}). "
+            "Use another checkpoint (training keeps the last few) or re-export it."
+        ) from None
+    return tensors, metadata
+
+
+def load_pipeline(path: str | Path, device: torch.device | str = "cpu") -> Pipeline:
+    """Rebuild the pipeline described in the file's metadata and load its weights strictly."""
+    from diffkit.pipeline.pipeline import Pipeline
+
+    tensors, metadata = read_checkpoint(path)
+    if metadata.get(FORMAT_KEY) != FORMAT or CONFIG_KEY not in metadata:
+        raise CheckpointError(
+            f"{path}: not a diffkit pipeline file (format {metadata.get(FORMAT_KEY)!r}, expected {FORMAT!r})"
+        )
+    try:
+        pipeline = Pipeline(json.loads(metadata[CONFIG_KEY]))
+    except DiffkitError as error:
+        raise CheckpointError(f"{path}: its stored config no longer builds: {error}") from None
+    missing, unexpected = _compare(pipeline.state_dict(), tensors)
+    if missing or unexpected:
+        raise CheckpointError(
+            f"{path}: weights do not match the stored config (missing: {missing[:5]}, unexpected: {unexpected[:5]})"
+        )
+    try:
+        pipeline.load_state_dict(tensors, strict=True)
+    except RuntimeError as error:
+        raise CheckpointError(f"{path}: weights do not fit the model: {error}") from None
+    return pipeline.to(device).eval()
+
+
+def _compare(expected: dict[str, torch.Tensor], found: dict[str, torch.Tensor]) -> tuple[list[str], list[str]]:
+    return sorted(set(expected) - set(found)), sorted(set(found) - set(expected))
