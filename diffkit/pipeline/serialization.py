@@ -17,8 +17,11 @@ if TYPE_CHECKING:
     from diffkit.pipeline.pipeline import Pipeline
 
 FORMAT = "diffkit.pipeline/1"
+TRAINING_FORMAT = "diffkit.training/1"
 CONFIG_KEY = "diffkit.config"
 FORMAT_KEY = "diffkit.format"
+# Inside a training checkpoint the weights used for inference are the EMA copy, stored under this prefix.
+INFERENCE_PREFIX = {FORMAT: "", TRAINING_FORMAT: "ema."}
 
 
 def save_pipeline(pipeline: Pipeline, path: str | Path, extra_metadata: dict[str, str] | None = None) -> Path:
@@ -53,14 +56,21 @@ def read_checkpoint(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str
 
 
 def load_pipeline(path: str | Path, device: torch.device | str = "cpu") -> Pipeline:
-    """Rebuild the pipeline described in the file's metadata and load its weights strictly."""
+    """Rebuild the pipeline described in the file's metadata and load its weights strictly.
+
+    Accepts a pipeline file, or a training checkpoint (whose EMA weights are then used).
+    """
     from diffkit.pipeline.pipeline import Pipeline
 
     tensors, metadata = read_checkpoint(path)
-    if metadata.get(FORMAT_KEY) != FORMAT or CONFIG_KEY not in metadata:
+    kind = metadata.get(FORMAT_KEY)
+    if kind not in INFERENCE_PREFIX or CONFIG_KEY not in metadata:
         raise CheckpointError(
-            f"{path}: not a diffkit pipeline file (format {metadata.get(FORMAT_KEY)!r}, expected {FORMAT!r})"
+            f"{path}: not a diffkit pipeline or training checkpoint (format {kind!r}, "
+            f"expected one of {sorted(INFERENCE_PREFIX)})"
         )
+    prefix = INFERENCE_PREFIX[kind]
+    tensors = {key[len(prefix) :]: value for key, value in tensors.items() if key.startswith(prefix)}
     try:
         pipeline = Pipeline(json.loads(metadata[CONFIG_KEY]))
     except DiffkitError as error:

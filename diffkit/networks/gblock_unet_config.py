@@ -1,0 +1,124 @@
+"""Config and presets of the GBlock UNet: a named preset plus optional per-key overrides."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from pydantic import Field, PositiveFloat, PositiveInt, field_validator, model_validator
+
+from diffkit.config import StrictConfig
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """Every hyper-parameter of the network, fully resolved (preset values with overrides applied)."""
+
+    strides: tuple[int, ...]
+    channels: tuple[int, ...]
+    base_width: int
+    kernel_size: int
+    leaky_slope: float
+    fourier_features: int
+    fourier_scale: float
+    sigma_mlp: tuple[int, ...]
+    rnn_layers: int
+
+
+PRESETS: dict[str, Architecture] = {
+    # Paper (§3): 48 kHz, strides {2,2,4,4,5}, block sizes {64,128,128,256,512} → 512 dims at 150 Hz.
+    "dag48": Architecture(
+        strides=(2, 2, 4, 4, 5),
+        channels=(64, 128, 128, 256, 512),
+        base_width=128,
+        kernel_size=3,
+        leaky_slope=0.2,
+        fourier_features=32,
+        fourier_scale=16.0,
+        sigma_mlp=(128, 256, 512),
+        rnn_layers=1,
+    ),
+    # Paper: 22.05 kHz, strides {2,2,3,3,5} (≈ the same 7 ms hop) → 512 dims at 122.5 Hz.
+    "dag22": Architecture(
+        strides=(2, 2, 3, 3, 5),
+        channels=(64, 128, 128, 256, 512),
+        base_width=128,
+        kernel_size=3,
+        leaky_slope=0.2,
+        fourier_features=32,
+        fourier_scale=16.0,
+        sigma_mlp=(128, 256, 512),
+        rnn_layers=1,
+    ),
+    # CPU quickstart: total stride 64, a few training steps/s at batch 8 × 1 s of 16 kHz on 2 cores.
+    "small": Architecture(
+        strides=(2, 2, 4, 4),
+        channels=(16, 32, 32, 64),
+        base_width=16,
+        kernel_size=3,
+        leaky_slope=0.2,
+        fourier_features=16,
+        fourier_scale=16.0,
+        sigma_mlp=(64, 128),
+        rnn_layers=1,
+    ),
+    # Unit tests: a forward pass takes milliseconds.
+    "tiny": Architecture(
+        strides=(2, 2),
+        channels=(8, 16),
+        base_width=8,
+        kernel_size=3,
+        leaky_slope=0.2,
+        fourier_features=8,
+        fourier_scale=16.0,
+        sigma_mlp=(16, 32),
+        rnn_layers=1,
+    ),
+}
+
+
+class GBlockUNetConfig(StrictConfig):
+    """Pick a ``preset``; any other key left as None takes the preset's value, a given value overrides it."""
+
+    preset: str = Field("dag48", description=f"Architecture preset, one of: {', '.join(PRESETS)}.")
+    strides: list[PositiveInt] | None = Field(
+        None, min_length=1, description="Resampling factor Δk of each encoder level (decoder mirrors them)."
+    )
+    channels: list[PositiveInt] | None = Field(
+        None, min_length=1, description="Output width of each encoder level; the last is the GRU width."
+    )
+    base_width: PositiveInt | None = Field(None, description="Width of the input conv (and last decoder block).")
+    kernel_size: PositiveInt | None = Field(None, description="Kernel of the dilated convs and in/out convs.")
+    leaky_slope: float | None = Field(None, ge=0, lt=1, description="Negative slope of the LeakyReLUs.")
+    fourier_features: PositiveInt | None = Field(None, description="Random Fourier frequencies for log σ.")
+    fourier_scale: PositiveFloat | None = Field(None, description="Std of the random Fourier frequencies.")
+    sigma_mlp: list[PositiveInt] | None = Field(
+        None, min_length=1, description="Widths of the σ MLP layers; the last is the width of g."
+    )
+    rnn_layers: PositiveInt | None = Field(None, description="Layers of the bidirectional GRU bottleneck.")
+
+    @field_validator("preset")
+    @classmethod
+    def _known_preset(cls, value: str) -> str:
+        if value not in PRESETS:
+            raise ValueError(f"unknown preset {value!r}; available presets: {', '.join(PRESETS)}")
+        return value
+
+    @model_validator(mode="after")
+    def _levels_match(self) -> GBlockUNetConfig:
+        arch = self.architecture()
+        if len(arch.strides) != len(arch.channels):
+            raise ValueError(
+                f"strides has {len(arch.strides)} entries {list(arch.strides)} but channels has "
+                f"{len(arch.channels)} {list(arch.channels)}; give one channel width per stride "
+                f"(override both strides and channels, or neither)"
+            )
+        return self
+
+    def architecture(self) -> Architecture:
+        """The preset with this config's overrides applied."""
+        overrides = {
+            name: tuple(value) if isinstance(value, list) else value
+            for name, value in self.model_dump(exclude={"preset"}).items()
+            if value is not None
+        }
+        return replace(PRESETS[self.preset], **overrides)
