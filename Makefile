@@ -3,13 +3,14 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PLUGINS := -e plugins/diffkit-tags -e plugins/diffkit-ode -e plugins/template
 
 .PHONY: demo test lint bench docs clean install
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml plugins/*/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev]' $(PLUGINS)
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -18,11 +19,11 @@ demo: $(STAMP)
 	$(BIN)/diffkit run recipes/quickstart.yaml
 
 test: $(STAMP)
-	$(BIN)/ruff check diffkit tests benchmarks
+	$(BIN)/ruff check diffkit tests benchmarks plugins examples
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check diffkit tests benchmarks
+	$(BIN)/ruff check diffkit tests benchmarks plugins examples
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/core_bench.py

@@ -62,7 +62,7 @@ def test_unknown_name_lists_available() -> None:
 
 def test_config_is_validated_strictly_with_key_path() -> None:
     spec = get_registry().get("guidance", "cfg")
-    with pytest.raises(ConfigError, match=r"guidance\.scal: Extra inputs are not permitted"):
+    with pytest.raises(ConfigError, match=r"guidance\.scal: unknown key; allowed keys here: scale"):
         spec.validate({"scal": 2}, prefix="guidance")
     with pytest.raises(ConfigError, match=r"guidance\.scale: .*greater than or equal to 0"):
         spec.validate({"scale": -1}, prefix="guidance")

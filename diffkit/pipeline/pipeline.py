@@ -12,10 +12,13 @@ from torch import nn
 from diffkit.config import validate_config
 from diffkit.errors import ConfigError
 from diffkit.losses import denoising_score_matching
-from diffkit.pipeline.config import PIPELINE_KINDS, PipelineConfig, resolve_component, resolved_ref
+from diffkit.pipeline.config import PIPELINE_KINDS, ComponentRef, PipelineConfig, resolve_component, resolved_ref
 from diffkit.pipeline.score import GuidedScore
 from diffkit.registry import Registry, get_registry
 from diffkit.samplers import Callback, PerItemNoise
+
+
+SAMPLING_KINDS: tuple[str, ...] = ("guidance", "thresholding", "sampler")
 
 
 class Pipeline(nn.Module):
@@ -52,6 +55,17 @@ class Pipeline(nn.Module):
         self.guidance = built["guidance"]
         self.thresholding = built["thresholding"]
         self.sampler = built["sampler"]
+
+    def configure_sampling(self, **refs: Any) -> Pipeline:
+        """Swap sampling-time components (``guidance``, ``thresholding``, ``sampler``) in place."""
+        for kind, ref in refs.items():
+            if kind not in SAMPLING_KINDS:
+                raise ConfigError(f"{kind}: only {', '.join(SAMPLING_KINDS)} can be swapped after construction")
+            ref = ComponentRef(name=ref) if isinstance(ref, str) else ComponentRef.model_validate(ref)
+            spec, options = resolve_component(kind, ref, kind, self.registry)
+            setattr(self, kind, spec.factory(options))
+            self.config = self.config.model_copy(update={kind: resolved_ref(ref, options)})
+        return self
 
     @property
     def device(self) -> torch.device:

@@ -120,7 +120,9 @@ class Registry:
             )
         if key not in self._specs:
             available = ", ".join(self.names(kind)) or "none"
-            raise RegistryError(f"unknown {kind} {name!r}; available {kind} components: {available}")
+            failed = sorted({f"{p.distribution} ({p.plugin})" for p in self.problems})
+            note = f" (plugins that failed to load, see `diffkit plugins`: {', '.join(failed)})" if failed else ""
+            raise RegistryError(f"unknown {kind} {name!r}; available {kind} components: {available}{note}")
         return self._specs[key]
 
     def build(self, kind: str, name: str, config: Any = None, /, **context: Any) -> Any:

@@ -9,8 +9,8 @@ Protocol (every ``sampler`` component):
 - ``sigmas``: 1-D tensor of strictly decreasing levels.
 - ``noise(like) -> Tensor``: fresh N(0, I) noise shaped like ``like``, drawn per example so a sample
   never depends on its batch neighbours.
-- ``callback(step, total, sigma, x)``: optional progress hook, called after each network evaluation
-  with the state ``x`` reached and its noise level ``sigma`` (0.0 for a final denoised output).
+- ``callback(step, total, sigma, x)``: optional progress hook, called once per step (level) with the
+  state ``x`` reached and its noise level ``sigma`` (0.0 for a final denoised output); ``total`` steps.
 
 Returns the final (denoised) sample.
 """

@@ -1,0 +1,192 @@
+"""``diffkit evaluate``: FD/LS/PRDC of generated folders against a reference folder; ``train-classifier``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+from rich.console import Console
+from rich.table import Table
+
+from diffkit.errors import ConfigError, DiffkitError
+
+evaluate_app = typer.Typer(
+    help="Evaluate generated audio against reference audio (FD, LS, PRDC) and train the LS classifier.",
+    no_args_is_help=False,
+)
+console = Console()
+
+
+def parse_assignments(items: list[str] | None, what: str) -> dict[str, Any]:
+    """``["a=1", "b=x"]`` → ``{"a": 1, "b": "x"}`` (values read as YAML scalars)."""
+    out: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"{what} {item!r} is not KEY=VALUE")
+        out[key.strip()] = yaml.safe_load(value) if value.strip() else ""
+    return out
+
+
+def parse_metric_options(items: list[str] | None) -> dict[str, dict[str, Any]]:
+    """``["fd.fd_inf=true"]`` → ``{"fd": {"fd_inf": True}}``."""
+    nested: dict[str, dict[str, Any]] = {}
+    for key, value in parse_assignments(items, "--metric-option").items():
+        metric, dot, option = key.partition(".")
+        if not dot or not option:
+            raise ConfigError(f"--metric-option {key!r} must be METRIC.KEY=VALUE (e.g. fd.fd_inf=true)")
+        nested.setdefault(metric, {})[option] = value
+    return nested
+
+
+def parse_folders(items: list[str] | None) -> dict[str, Path]:
+    """``DIR`` or ``NAME=DIR`` → ``{name: folder}`` (a bare DIR is named after its last component)."""
+    folders: dict[str, Path] = {}
+    for item in items or []:
+        name, sep, folder = item.partition("=")
+        path = Path(folder) if sep and not Path(item).exists() else Path(item)
+        label = name if sep and not Path(item).exists() else path.name
+        if label in folders:
+            raise ConfigError(f"two folders are both named {label!r}; use NAME=DIR to tell them apart")
+        folders[label] = path
+    return folders
+
+
+def _print_rows(results: dict[str, Any]) -> None:
+    from diffkit.evaluation.report import table_row
+
+    embedder = results["embedder"]
+    title = f"{embedder['name']} embeddings" + (
+        "" if embedder["comparable_with_paper"] else " (not comparable with the paper)"
+    )
+    table = Table(title=title)
+    for column in ("System", "Samp. rate", "Num. param.", "FD ↓", "LS ↑", "n (FD)"):
+        table.add_column(column)
+    for row in results["rows"]:
+        table.add_row(*table_row(row))
+    console.print(table)
+    for row in results["rows"]:
+        for message in row["warnings"]:
+            console.print(f"[yellow]warning[/yellow] {row['name']}: {message}")
+
+
+@evaluate_app.callback(invoke_without_command=True)
+def evaluate(
+    ctx: typer.Context,
+    reference: Annotated[
+        Path | None, typer.Option("--reference", "-r", help="Folder of reference (real) audio.")
+    ] = None,
+    generated: Annotated[
+        list[str] | None, typer.Option("--generated", "-g", help="DIR or NAME=DIR; repeatable.")
+    ] = None,
+    real: Annotated[
+        list[str] | None,
+        typer.Option("--real", help="Real-data row(s), e.g. a held-out test split: DIR or NAME=DIR; repeatable."),
+    ] = None,
+    embedder: Annotated[
+        str, typer.Option("--embedder", "-e", help="openl3 (the paper's), aisfx or mel-stats.")
+    ] = "openl3",
+    option: Annotated[
+        list[str] | None,
+        typer.Option("--option", "-o", help="Embedder option KEY=VALUE, e.g. weights=openl3_audio_mel256_env.h5."),
+    ] = None,
+    metric: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--metric", "-m", help="Metric to compute (repeatable); default fd (+ logit-score with --classifier)."
+        ),
+    ] = None,
+    metric_option: Annotated[
+        list[str] | None, typer.Option("--metric-option", help="METRIC.KEY=VALUE, e.g. fd.level=clip or prdc.k=3.")
+    ] = None,
+    classifier: Annotated[
+        Path | None, typer.Option("--classifier", help="LS classifier from train-classifier.")
+    ] = None,
+    fd_inf: Annotated[bool, typer.Option("--fd-inf", help="Also report FD∞ (fit of FD against 1/n).")] = False,
+    per_class: Annotated[bool, typer.Option("--per-class", help="Also report FD per label.")] = False,
+    downsample_to: Annotated[
+        int | None,
+        typer.Option("--downsample-to", help="Add '<name> + Downsample' rows evaluated after resampling to this rate."),
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write evaluation.json and evaluation.md here.")] = None,
+    cache_dir: Annotated[
+        Path | None, typer.Option("--cache-dir", help="Embedding cache (default OUT/embedding-cache).")
+    ] = None,
+) -> None:
+    """Compare generated folders with a reference folder and print a Table-1-shaped summary."""
+    if ctx.invoked_subcommand is not None:
+        return
+    try:
+        if reference is None or (not generated and not real):
+            raise ConfigError("diffkit evaluate needs --reference DIR and at least one --generated DIR (or --real DIR)")
+        from diffkit.evaluation import evaluate_folders
+
+        metrics = list(metric or ["fd"] + (["logit-score"] if classifier else []))
+        configs = parse_metric_options(metric_option)
+        for flag, key in ((fd_inf, "fd_inf"), (per_class, "per_class")):
+            if flag:
+                configs.setdefault("fd", {})[key] = True
+        results = evaluate_folders(
+            reference,
+            parse_folders(generated),
+            embedder=embedder,
+            embedder_config=parse_assignments(option, "--option"),
+            metrics=metrics,
+            metric_configs=configs,
+            classifier=classifier,
+            real=parse_folders(real) or None,
+            band_limit=downsample_to,
+            out_dir=out,
+            cache_dir=cache_dir,
+        )
+    except DiffkitError as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(1) from None
+    _print_rows(results)
+    if "files" in results:
+        console.print(f"wrote {results['files']['json']} and {results['files']['markdown']}")
+
+
+@evaluate_app.command("train-classifier")
+def train_classifier_command(
+    train: Annotated[
+        Path, typer.Option("--train", help="Labelled real audio: <label>/<file> or <name>.json sidecars.")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Output stem: writes OUT.safetensors and OUT.json.")],
+    validation: Annotated[
+        Path | None, typer.Option("--validation", help="Validation folder (default: 10 % of train).")
+    ] = None,
+    test: Annotated[Path | None, typer.Option("--test", help="Test folder: accuracy reported and stored.")] = None,
+    embedder: Annotated[str, typer.Option("--embedder", "-e", help="Embedder the classifier reads.")] = "openl3",
+    option: Annotated[list[str] | None, typer.Option("--option", "-o", help="Embedder option KEY=VALUE.")] = None,
+    hidden: Annotated[
+        list[int] | None, typer.Option("--hidden", help="Hidden layer width (repeatable); default 256.")
+    ] = None,
+    epochs: Annotated[int, typer.Option("--epochs", help="Maximum epochs (best validation epoch kept).")] = 200,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the split, initialisation and batches.")] = 0,
+    cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="Embedding cache folder.")] = None,
+) -> None:
+    """Train the logit-score MLP on frozen embeddings of labelled real audio."""
+    try:
+        from diffkit.evaluation import train_classifier_from_folders
+
+        report = train_classifier_from_folders(
+            train,
+            out,
+            validation=validation,
+            test=test,
+            embedder=embedder,
+            embedder_config=parse_assignments(option, "--option"),
+            cache_dir=cache_dir,
+            seed=seed,
+            epochs=epochs,
+            hidden=tuple(hidden or (256,)),
+        )
+    except DiffkitError as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(1) from None
+    accuracy = ", ".join(f"{split} {value:.1%}" for split, value in report["accuracy"].items())
+    console.print(f"classes: {', '.join(report['classes'])}; best epoch {report['best_epoch']}; accuracy: {accuracy}")
+    console.print(f"wrote {report['weights']} and {report['metadata']}")

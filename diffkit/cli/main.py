@@ -1,0 +1,41 @@
+"""The ``diffkit`` command: run recipes, train, sample, evaluate, inspect plugins and recipes."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import typer
+
+from diffkit.cli import errors
+from diffkit.cli.params import params
+from diffkit.cli.plugins import plugins
+from diffkit.cli.recipe import recipe_app
+from diffkit.cli.run import run, train
+from diffkit.cli.sample import sample
+
+app = typer.Typer(
+    name="diffkit",
+    help="Plugin-style audio diffusion toolkit; DAG is the reference model.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@app.callback()
+def main(debug: bool = typer.Option(False, "--debug", help="Show tracebacks for user errors.")) -> None:
+    """Global options."""
+    errors.state["debug"] = debug
+
+
+app.command()(run)
+app.command()(train)
+app.command()(sample)
+app.command()(plugins)
+app.command()(params)
+app.add_typer(recipe_app, name="recipe")
+
+if importlib.util.find_spec("diffkit.cli.evaluate") is not None:
+    from diffkit.cli.evaluate import evaluate_app
+
+    app.add_typer(evaluate_app, name="evaluate")

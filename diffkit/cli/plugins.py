@@ -1,0 +1,37 @@
+"""``diffkit plugins``: every registered component, who provides it, and its options."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from diffkit.cli.errors import user_errors
+from diffkit.registry import KINDS, get_registry
+
+
+@user_errors
+def plugins(
+    kind: str | None = typer.Option(None, help=f"Only this kind ({', '.join(KINDS)})."),
+    schema: bool = typer.Option(False, "--schema", help="Print each component's config JSON Schema."),
+) -> None:
+    """List registered components by kind with their distribution and options; report plugin problems."""
+    registry = get_registry()
+    console = Console()
+    table = Table(title="diffkit components")
+    for column in ("kind", "name", "distribution", "options", "description"):
+        table.add_column(column)
+    for spec in registry.specs(kind):
+        options = ", ".join(spec.config.model_fields)
+        table.add_row(spec.kind, spec.name, spec.distribution, options or "–", spec.description)
+    console.print(table)
+    if schema:
+        for spec in registry.specs(kind):
+            console.print(f"[bold]{spec.kind}/{spec.name}[/]")
+            console.print_json(json.dumps(spec.config.model_json_schema()))
+    for (k, name), owners in registry.conflicts().items():
+        console.print(f"[red]conflict[/]: {k} {name!r} is registered by {', '.join(owners)} — it cannot be used")
+    for problem in registry.problems:
+        console.print(f"[yellow]problem[/]: {problem.distribution} ({problem.plugin}): {problem.message}")

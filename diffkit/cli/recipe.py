@@ -1,0 +1,70 @@
+"""``diffkit recipe validate|show|schema``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+import yaml
+from rich.console import Console
+
+from diffkit.cli.errors import user_errors
+from diffkit.recipes import load_recipe
+
+recipe_app = typer.Typer(help="Validate, show or export the schema of recipes.", no_args_is_help=True)
+
+
+@recipe_app.command()
+@user_errors
+def validate(
+    recipe: Path = typer.Argument(..., help="Recipe YAML file."),
+    overrides: list[str] | None = typer.Argument(None, help="Dotted overrides."),
+    smoke: bool = typer.Option(False, "--smoke"),
+) -> None:
+    """Check a recipe (structure and every component's options) without running it."""
+    loaded = load_recipe(recipe, overrides or [], smoke=smoke)
+    Console().print(f"[green]ok[/]: {recipe} (stages: {', '.join(loaded.stages()) or 'none'})")
+
+
+@recipe_app.command()
+@user_errors
+def show(
+    recipe: Path = typer.Argument(..., help="Recipe YAML file."),
+    overrides: list[str] | None = typer.Argument(None, help="Dotted overrides."),
+    smoke: bool = typer.Option(False, "--smoke"),
+) -> None:
+    """Print the fully resolved recipe (defaults spelled out) as YAML."""
+    from diffkit.pipeline.config import resolve_component, resolved_ref
+    from diffkit.recipes.loader import component_refs
+
+    loaded = load_recipe(recipe, overrides or [], smoke=smoke)
+    data = loaded.model_dump(mode="json")
+    for kind, path, ref in component_refs(loaded):
+        _, options = resolve_component(kind, ref, path)
+        node, *keys = path.split(".")
+        target = data[node]
+        for key in keys[:-1]:
+            target = target[int(key)] if key.isdigit() else target[key]
+        last = keys[-1] if keys else None
+        full = resolved_ref(ref, options).model_dump(mode="json")
+        if last is None:
+            data[node] = full
+        elif last.isdigit():
+            target[int(last)] = full
+        else:
+            target[last] = full
+    typer.echo(yaml.safe_dump(data, sort_keys=False))
+
+
+@recipe_app.command()
+@user_errors
+def schema(out: Path | None = typer.Option(None, "--out", "-o", help="Write to this file instead of stdout.")) -> None:
+    """Export the recipe JSON Schema, with each component's options from the registry."""
+    from diffkit.recipes.json_schema import recipe_json_schema
+
+    text = json.dumps(recipe_json_schema(), indent=2)
+    if out:
+        out.write_text(text + "\n")
+    else:
+        typer.echo(text)

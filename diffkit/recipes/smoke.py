@@ -1,0 +1,44 @@
+"""Smoke mode: shrink any recipe to a seconds-long CPU run that still exercises every stage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from diffkit.registry import get_registry
+
+TRAIN = {
+    "steps": 2,
+    "batch_size": 2,
+    "clip_seconds": 0.05,
+    "log_every": 1,
+    "valid_every": 2,
+    "valid_batches": 1,
+    "sample_every": 0,
+    "checkpoint_every": 2,
+    "device": "cpu",
+}
+SAMPLE = {"steps": 2, "seconds": 0.05, "per_class": 1, "batch_size": 4}
+
+
+def shrink(data: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a validated recipe (as plain data) with tiny training, sampling and network sizes."""
+    out = dict(data)
+    out["name"] = f"{data['name']}-smoke"
+    if data.get("output_dir"):
+        out["output_dir"] = f"{data['output_dir']}-smoke"
+    out["device"] = "cpu"
+    network = dict(data["model"]["network"])
+    if "preset" in get_registry().get("network", network["name"]).config.model_fields:
+        network = {"name": network["name"], "preset": "tiny"}
+    out["model"] = {**data["model"], "network": network}
+    if data.get("dataset") and "items_per_class" in _fields("dataset", data["dataset"]["name"]):
+        out["dataset"] = {**data["dataset"], "items_per_class": 2}
+    if data.get("train") is not None:
+        out["train"] = {**data["train"], **{k: v for k, v in TRAIN.items() if k in data["train"]}}
+    if data.get("sample") is not None:
+        out["sample"] = {**data["sample"], **SAMPLE}
+    return out
+
+
+def _fields(kind: str, name: str) -> set[str]:
+    return set(get_registry().get(kind, name).config.model_fields)

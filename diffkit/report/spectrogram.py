@@ -1,0 +1,40 @@
+"""Log-mel spectrogram pictures of generated and real clips (matplotlib, headless)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import torch  # noqa: E402
+import torchaudio  # noqa: E402
+
+
+def log_mel(audio: torch.Tensor, sample_rate: int, n_mels: int = 80) -> torch.Tensor:
+    """[C, T] audio → [n_mels, frames] log-mel (dB) of the channel mean."""
+    n_fft = 1024 if sample_rate > 24_000 else 512
+    mel = torchaudio.transforms.MelSpectrogram(
+        sample_rate, n_fft=n_fft, hop_length=n_fft // 4, n_mels=n_mels, f_max=sample_rate / 2
+    )(audio.float().mean(0))
+    return 10 * torch.log10(mel.clamp_min(1e-10))
+
+
+def save_spectrogram(path: str | Path, audio: torch.Tensor, sample_rate: int, title: str = "") -> Path:
+    """Write a PNG of the clip's log-mel spectrogram with a time axis in seconds."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    spec = log_mel(audio, sample_rate)
+    seconds = audio.shape[-1] / sample_rate
+    figure, axis = plt.subplots(figsize=(5, 2.4), dpi=100)
+    top = float(spec.max())
+    axis.imshow(spec.numpy(), origin="lower", aspect="auto", extent=(0, seconds, 0, spec.shape[0]), vmin=top - 80, vmax=top)
+    axis.set_xlabel("time (s)")
+    axis.set_ylabel("mel band")
+    if title:
+        axis.set_title(title, fontsize=9)
+    figure.tight_layout()
+    figure.savefig(target)
+    plt.close(figure)
+    return target

@@ -1,0 +1,147 @@
+"""Generating labelled clips from a pipeline: WAV + provenance sidecar + spectrogram per clip.
+
+Shared by the recipe's sample stage and ``diffkit sample``; each batch is written as soon as it is
+generated, so an interruption never loses finished clips.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from rich.console import Console
+
+from diffkit.audio import save_audio
+from diffkit.errors import ConditionError
+from diffkit.pipeline import Pipeline
+from diffkit.report.spectrogram import save_spectrogram
+from diffkit.stages.progress import sampling_progress
+
+
+@dataclass(frozen=True)
+class GeneratedClip:
+    """One generated clip and the files written for it."""
+
+    label: str
+    seed: int
+    wav: Path
+    sidecar: Path
+    spectrogram: Path
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """What to generate and how."""
+
+    labels: list[str]
+    per_class: int = 1
+    seconds: float = 4.0
+    steps: int = 100
+    seed: int = 0
+    batch_size: int = 8
+    guidance: float | None = None
+    alpha: float | None = None
+    init_audio: torch.Tensor | None = None
+    init_path: str | None = None
+    start: float = 1.0
+
+
+def check_labels(pipeline: Pipeline, labels: list[str], where: str = "labels") -> None:
+    """Fail before generating anything when a label is unknown to the model."""
+    try:
+        pipeline.conditioner.prepare(labels)
+    except ConditionError as error:
+        raise ConditionError(f"{where}: {error}") from None
+
+
+def effective_settings(pipeline: Pipeline, request: GenerationRequest) -> dict[str, Any]:
+    """γ and the sampler options actually used (configured values unless overridden)."""
+    guidance = pipeline.config.guidance.options().get("scale")
+    sampler = dict(pipeline.config.sampler.options())
+    if request.alpha is not None:
+        sampler["alpha"] = request.alpha
+    return {
+        "guidance": {"name": pipeline.config.guidance.name, "scale": request.guidance if request.guidance is not None else guidance},
+        "sampler": {"name": pipeline.config.sampler.name, **sampler},
+        "thresholding": pipeline.config.thresholding.name,
+    }
+
+
+def generate_clips(
+    pipeline: Pipeline,
+    request: GenerationRequest,
+    out_dir: str | Path,
+    provenance: dict[str, Any],
+    console: Console | None = None,
+) -> list[GeneratedClip]:
+    """Generate ``per_class`` clips per label into ``out_dir/<label>/``; returns what was written."""
+    check_labels(pipeline, request.labels)
+    out = Path(out_dir)
+    jobs = [(label, k) for label in request.labels for k in range(request.per_class)]
+    settings = effective_settings(pipeline, request)
+    clips: list[GeneratedClip] = []
+    batches = [jobs[i : i + request.batch_size] for i in range(0, len(jobs), request.batch_size)]
+    with sampling_progress(console) as progress:
+        task = progress.add_task("sampling", total=len(batches) * request.steps, audio_seconds=0.0)
+        produced = 0.0
+        for number, batch in enumerate(batches):
+            offset = number * request.batch_size
+            seeds = [request.seed + offset + i for i in range(len(batch))]
+            base = progress.tasks[task].completed
+
+            def advance(step: int, total: int, sigma: float, x: torch.Tensor, base: float = base) -> None:
+                progress.update(task, completed=base + step)
+
+            audio = pipeline.sample(
+                [label for label, _ in batch],
+                request.seconds if request.init_audio is None else None,
+                steps=request.steps,
+                guidance=request.guidance,
+                alpha=request.alpha,
+                seed=seeds,
+                init_audio=request.init_audio,
+                start=request.start,
+                callback=advance,
+            ).cpu()
+            for (label, k), seed, clip in zip(batch, seeds, audio, strict=True):
+                clips.append(_write_clip(out, label, k, seed, clip, pipeline.sample_rate, request, settings, provenance))
+            produced += audio.shape[0] * audio.shape[-1] / pipeline.sample_rate
+            progress.update(task, completed=base + request.steps, audio_seconds=produced)
+    return clips
+
+
+def _write_clip(
+    out: Path,
+    label: str,
+    index: int,
+    seed: int,
+    audio: torch.Tensor,
+    sample_rate: int,
+    request: GenerationRequest,
+    settings: dict[str, Any],
+    provenance: dict[str, Any],
+) -> GeneratedClip:
+    stem = out / _safe(label) / f"{_safe(label)}_{index:03d}"
+    wav = save_audio(stem.with_suffix(".wav"), audio, sample_rate)
+    picture = save_spectrogram(stem.with_suffix(".png"), audio, sample_rate, title=f"{label} (seed {seed})")
+    sidecar = stem.with_suffix(".json")
+    record = {
+        "label": label,
+        "seed": seed,
+        "steps": request.steps,
+        "seconds": audio.shape[-1] / sample_rate,
+        "sample_rate": sample_rate,
+        "init_audio": request.init_path,
+        "start": request.start,
+        **settings,
+        **provenance,
+    }
+    sidecar.write_text(json.dumps(record, indent=2, default=str))
+    return GeneratedClip(label, seed, wav, sidecar, picture)
+
+
+def _safe(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name) or "_"

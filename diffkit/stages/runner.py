@@ -1,0 +1,44 @@
+"""Running a recipe: its stages in order, each reading what the previous ones wrote."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from rich.console import Console
+
+from diffkit.errors import ConfigError
+from diffkit.recipes.schema import STAGES, Recipe
+from diffkit.stages.context import RunContext
+
+
+def _stage(name: str) -> Callable[[RunContext], None]:
+    from diffkit.stages import evaluate_stage, report_stage, sample_stage, train_stage
+
+    return {
+        "train": train_stage.run_train,
+        "sample": sample_stage.run_sample,
+        "evaluate": evaluate_stage.run_evaluate,
+        "report": report_stage.run_report,
+    }[name]
+
+
+def run_recipe(
+    recipe: Recipe,
+    stages: Sequence[str] | None = None,
+    resume: str | Path | None = None,
+    console: Console | None = None,
+) -> RunContext:
+    """Run ``stages`` (default: every stage the recipe has a section for) and return the context."""
+    selected = list(stages) if stages else recipe.stages()
+    for stage in selected:
+        if stage not in STAGES:
+            raise ConfigError(f"unknown stage {stage!r}; stages are: {', '.join(STAGES)}")
+        if getattr(recipe, stage) is None:
+            raise ConfigError(f"{stage}: the recipe has no {stage} section, so that stage cannot run")
+    ctx = RunContext(recipe, console or Console(), resume)
+    ctx.save_resolved()
+    ctx.console.print(f"[bold]diffkit run[/] {recipe.name} → {ctx.out} (stages: {', '.join(selected)})")
+    for stage in selected:
+        _stage(stage)(ctx)
+    return ctx

@@ -1,0 +1,36 @@
+"""The sample stage: load the trained model, swap in the recipe's sampling components, generate per label."""
+
+from __future__ import annotations
+
+from diffkit.errors import ConfigError
+from diffkit.pipeline import Pipeline
+from diffkit.stages.context import RunContext
+from diffkit.stages.generate import GenerationRequest, check_labels, generate_clips
+
+
+def run_sample(ctx: RunContext) -> None:
+    """Generate ``per_class`` clips for each requested label into ``samples/``."""
+    section = ctx.recipe.sample
+    assert section is not None
+    checkpoint = section.checkpoint or ctx.model_path
+    if not checkpoint.is_file():
+        raise ConfigError(
+            f"sample.checkpoint: no model at {checkpoint}; run the train stage first or set sample.checkpoint"
+        )
+    pipeline = Pipeline.load(checkpoint, device=ctx.device())
+    pipeline.configure_sampling(guidance=section.guidance, thresholding=section.thresholding, sampler=section.sampler)
+    labels = section.labels or list(getattr(pipeline.conditioner, "labels", []))
+    if not labels:
+        raise ConfigError("sample.labels: the model's conditioner has no class list; name the labels to generate")
+    check_labels(pipeline, labels, "sample.labels")
+    request = GenerationRequest(
+        labels=labels,
+        per_class=section.per_class,
+        seconds=section.seconds,
+        steps=section.steps,
+        seed=section.seed,
+        batch_size=section.batch_size,
+    )
+    clips = generate_clips(pipeline, request, ctx.samples_dir, ctx.provenance(checkpoint), ctx.console)
+    ctx.results["sample"] = clips
+    ctx.console.print(f"[bold]sample[/]: wrote {len(clips)} clips to {ctx.samples_dir}")

@@ -1,0 +1,23 @@
+"""Euler's method on the VE probability-flow ODE: x ← x + (σ' − σ)(−σ S(x, σ)).
+
+Score evaluations for a grid of N levels: N (N − 1 steps plus the final denoising step), the same
+budget as the consistent Langevin sampler — and the same update as that sampler at α = 1, since
+η σ² = (1 − σ'/σ) σ² = (σ − σ') σ.
+"""
+
+from __future__ import annotations
+
+import torch
+from diffkit.samplers import ScoreFn
+
+from diffkit_ode.flow import ProbabilityFlowSampler, flow_derivative
+
+
+class EulerODE(ProbabilityFlowSampler):
+    """Deterministic first-order sampler, one score evaluation per level."""
+
+    evaluations_per_step = 1
+
+    def step(self, score: ScoreFn, x: torch.Tensor, sigma: float, sigma_next: float) -> torch.Tensor:
+        """One explicit Euler step in σ."""
+        return x + (sigma_next - sigma) * flow_derivative(score, x, sigma)

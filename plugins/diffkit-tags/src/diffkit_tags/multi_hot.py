@@ -1,0 +1,96 @@
+"""Multi-hot conditioner: several tags per example → multi-hot vector → learnable linear projection.
+
+c = W·h with h ∈ {0, 1}^v the multi-hot vector and W ∈ R^{dim×v} (no bias), so a single tag gives
+exactly one column of W (the label conditioner's embedding, generalised) and tags add up.  A learnable
+null token, initialised to zeros, replaces the condition with probability ``dropout`` in training.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+from diffkit.conditioners import dropout_to_null
+from diffkit.config import StrictConfig
+from diffkit.errors import ConditionError
+from pydantic import Field, field_validator
+from torch import nn
+
+from diffkit_tags.vocabulary import SEPARATOR, TagVocabulary
+
+
+class MultiHotConfig(StrictConfig):
+    """Tag names (their order fixes the columns), projection width, and training dropout."""
+
+    tags: list[str] = Field(
+        default_factory=list, description="Tag vocabulary; a recipe that trains fills it from the dataset."
+    )
+    width_per_tag: int = Field(10, ge=1, description="Projection width is width_per_tag × v (DAG's 10v).")
+    dim: int | None = Field(None, ge=1, description="Fixed projection width; overrides width_per_tag × v.")
+    dropout: float = Field(0.1, ge=0.0, le=1.0, description="Probability of replacing a condition by the null token.")
+
+    @field_validator("tags")
+    @classmethod
+    def _valid_names(cls, tags: list[str]) -> list[str]:
+        bad = [name for name in tags if not name or name != name.strip() or SEPARATOR in name]
+        if bad:
+            raise ValueError(f"tag names must be non-empty, without surrounding spaces or commas: {bad}")
+        duplicates = sorted({name for name in tags if tags.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate tag names: {', '.join(duplicates)}")
+        return tags
+
+
+class MultiHotConditioner(nn.Module):
+    """Conditions on any non-empty set of known tags; unknown tags are ConditionErrors, never ignored."""
+
+    def __init__(self, config: MultiHotConfig | None = None) -> None:
+        super().__init__()
+        self.config = config or MultiHotConfig()
+        if not self.config.tags:
+            raise ConditionError(
+                "the multi-hot conditioner needs its tag vocabulary: set conditioner.tags in the recipe"
+            )
+        self.vocabulary = TagVocabulary(self.config.tags)
+        self.labels = list(self.vocabulary.tags)
+        self.dim = self.config.dim or self.config.width_per_tag * len(self.labels)
+        self.projection = nn.Linear(len(self.labels), self.dim, bias=False)
+        nn.init.normal_(self.projection.weight)  # N(0, 1) like nn.Embedding: one tag ≡ one label embedding
+        self.null_token = nn.Parameter(torch.zeros(self.dim))
+
+    def prepare(self, conditions: Sequence[Any] | torch.Tensor) -> torch.Tensor:
+        """Conditions → multi-hot float rows [B, v]; a [B, v] tensor of zeros and ones passes through."""
+        if isinstance(conditions, torch.Tensor):
+            return self._checked_multi_hot(conditions)
+        return self.vocabulary.multi_hot(conditions)
+
+    def forward(self, prepared: torch.Tensor) -> torch.Tensor:
+        """Multi-hot rows [B, v] → condition vectors [B, dim]."""
+        return self.projection(prepared.to(self.projection.weight))
+
+    def null(self, batch: int) -> torch.Tensor:
+        """The null token repeated ``batch`` times."""
+        return self.null_token.unsqueeze(0).expand(batch, -1)
+
+    def drop(self, cond: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Replace rows by the null token with probability ``dropout``."""
+        return dropout_to_null(cond, self.null_token, self.config.dropout, generator)
+
+    def metadata(self) -> dict[str, Any]:
+        """The tag vocabulary, stored with the model so sampling by tag name works after training."""
+        return {"labels": self.labels, "multi_hot": True}
+
+    def example_conditions(self) -> list[Any]:
+        """A few valid conditions of each accepted form (single tag, tag list, comma-separated string)."""
+        first, last = self.labels[0], self.labels[-1]
+        return [[first], [first, last], f"{last}, {first}"]
+
+    def _checked_multi_hot(self, rows: torch.Tensor) -> torch.Tensor:
+        if rows.dim() != 2 or rows.shape[1] != len(self.labels):
+            raise ConditionError(f"a multi-hot tensor must have shape [B, {len(self.labels)}], got {tuple(rows.shape)}")
+        if not torch.all((rows == 0) | (rows == 1)):
+            raise ConditionError("a multi-hot tensor may contain only zeros and ones")
+        if not torch.all(rows.sum(dim=1) > 0):
+            raise ConditionError("every multi-hot row needs at least one tag")
+        return rows.to(torch.float32)

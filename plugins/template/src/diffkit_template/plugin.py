@@ -1,0 +1,22 @@
+"""Entry point of the distribution: the module named in pyproject.toml's ``[project.entry-points.diffkit]``."""
+
+from __future__ import annotations
+
+import diffkit
+
+from diffkit_template.soft_clip import SoftClip, SoftClipConfig
+
+
+@diffkit.hookimpl
+def diffkit_components() -> list[diffkit.ComponentSpec]:
+    """One ComponentSpec per component: kind, unique name, factory(config), config model, description."""
+    return [
+        diffkit.ComponentSpec(
+            "thresholding",
+            "soft-clip",
+            SoftClip,
+            SoftClipConfig,
+            "tanh soft clipping of x̂0 above a knee, for examples whose peak exceeds 1.",
+            example={"knee": 0.8},
+        )
+    ]
