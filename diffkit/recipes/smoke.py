@@ -32,7 +32,7 @@ def shrink(data: dict[str, Any]) -> dict[str, Any]:
         network = {"name": network["name"], "preset": "tiny"}
     out["model"] = {**data["model"], "network": network}
     if data.get("dataset") and "items_per_class" in _fields("dataset", data["dataset"]["name"]):
-        out["dataset"] = {**data["dataset"], "items_per_class": 2}
+        out["dataset"] = {**data["dataset"], "items_per_class": {"train": 4, "valid": 2, "test": 2}}
     if data.get("train") is not None:
         out["train"] = {**data["train"], **{k: v for k, v in TRAIN.items() if k in data["train"]}}
     if data.get("sample") is not None:

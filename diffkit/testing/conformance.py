@@ -125,6 +125,16 @@ CHECKS: dict[str, Callable[[Any], None]] = {
 }
 
 
+def check_dataset(dataset: Any) -> None:
+    """Datasets: see ``diffkit.datasets.conformance.check_dataset``."""
+    from diffkit.datasets.conformance import check_dataset as check
+
+    check(dataset)
+
+
+CHECKS["dataset"] = check_dataset
+
+
 def register_check(kind: str, check: Callable[[Any], None]) -> None:
     """Install the conformance check for a kind (used by the kinds' own packages)."""
     CHECKS[kind] = check
