@@ -32,5 +32,9 @@ def component_versions(pipeline_config: Any) -> dict[str, dict[str, Any]]:
     for kind in PIPELINE_KINDS:
         name = getattr(pipeline_config, kind).name
         spec = registry.get(kind, name)
-        out[kind] = {"name": name, "distribution": spec.distribution, "version": distribution_version(spec.distribution)}
+        out[kind] = {
+            "name": name,
+            "distribution": spec.distribution,
+            "version": distribution_version(spec.distribution),
+        }
     return out

@@ -28,7 +28,9 @@ def run(network, steps, alpha, x0_mean=0.0, batch=4, length=4096, seed=0, callba
     dtype = dtype or torch.float64
     sigmas = VEGeometricSchedule().sampling_sigmas(steps).double()
     noise = PerItemNoise.from_seeds(list(range(seed, seed + batch)))
-    x = x0_mean + (start_std if start_std is not None else sigmas[0]) * noise(torch.empty(batch, 1, length, dtype=dtype))
+    x = x0_mean + (start_std if start_std is not None else sigmas[0]) * noise(
+        torch.empty(batch, 1, length, dtype=dtype)
+    )
     score = GuidedScore(network, torch.ones(batch, 1, dtype=dtype), None, NoGuidance(), NoThresholding())
     sampler = ConsistentLangevin(ConsistentLangevinConfig(alpha=alpha))
     return sampler.sample(score, x, sigmas, noise, callback=callback), sigmas
@@ -43,7 +45,7 @@ def test_point_mass_is_consistent_at_every_step(alpha: float, steps: int, mu: fl
     def record(step: int, total: int, sigma: float, x: torch.Tensor) -> None:
         seen.append((sigma, float((x - mu).std())))
 
-    out, sigmas = run(GaussianNetwork(mu, 0.0), steps, alpha, x0_mean=mu, callback=record)
+    out, _sigmas = run(GaussianNetwork(mu, 0.0), steps, alpha, x0_mean=mu, callback=record)
     assert len(seen) == steps
     for sigma, std in seen[:-1]:
         assert std == pytest.approx(sigma, rel=0.04)

@@ -49,7 +49,10 @@ def test_overrides_parse_yaml_values() -> None:
 @pytest.mark.parametrize(
     ("override", "message"),
     [
-        ("sample.sampler.alpha=0.5", r"sample\.sampler\.alpha: Input should be greater than or equal to 1 \(got 0\.5\)"),
+        (
+            "sample.sampler.alpha=0.5",
+            r"sample\.sampler\.alpha: Input should be greater than or equal to 1 \(got 0\.5\)",
+        ),
         ("train.stepz=3", r"train\.stepz: unknown key; allowed keys here: .*steps"),
         ("train.steps=many", r"train\.steps: Input should be a valid integer.*\(got 'many'\)"),
         ("sample.sampler.name=warp", r"sample\.sampler\.name: unknown sampler 'warp'; available sampler components: "),

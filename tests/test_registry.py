@@ -112,4 +112,6 @@ def test_invalid_declarations_are_rejected_individually() -> None:
         registry.add_plugin(_module("mixed", [bad_config, bad_kind, "nonsense", _spec("ok")]), "mixed", "mixed")
     assert registry.names("guidance") == ["ok"]
     messages = " | ".join(p.message for p in registry.problems)
-    assert "pydantic BaseModel" in messages and "unknown kind 'vocoder'" in messages and "not a ComponentSpec" in messages
+    assert (
+        "pydantic BaseModel" in messages and "unknown kind 'vocoder'" in messages and "not a ComponentSpec" in messages
+    )

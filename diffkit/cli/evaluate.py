@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 import yaml
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from diffkit.errors import ConfigError, DiffkitError
@@ -65,11 +66,11 @@ def _print_rows(results: dict[str, Any]) -> None:
     for column in ("System", "Samp. rate", "Num. param.", "FD ↓", "LS ↑", "n (FD)"):
         table.add_column(column)
     for row in results["rows"]:
-        table.add_row(*table_row(row))
+        table.add_row(*(escape(cell) for cell in table_row(row)))
     console.print(table)
     for row in results["rows"]:
         for message in row["warnings"]:
-            console.print(f"[yellow]warning[/yellow] {row['name']}: {message}")
+            console.print(f"[yellow]warning[/yellow] {escape(row['name'])}: {escape(message)}", soft_wrap=True)
 
 
 @evaluate_app.callback(invoke_without_command=True)
@@ -142,11 +143,13 @@ def evaluate(
             cache_dir=cache_dir,
         )
     except DiffkitError as error:
-        console.print(f"[red]error:[/red] {error}")
+        console.print(f"[red]error:[/red] {escape(str(error))}", soft_wrap=True)
         raise typer.Exit(1) from None
     _print_rows(results)
     if "files" in results:
-        console.print(f"wrote {results['files']['json']} and {results['files']['markdown']}")
+        console.print(
+            f"wrote {results['files']['json']} and {results['files']['markdown']}", soft_wrap=True, markup=False
+        )
 
 
 @evaluate_app.command("train-classifier")
@@ -185,8 +188,9 @@ def train_classifier_command(
             hidden=tuple(hidden or (256,)),
         )
     except DiffkitError as error:
-        console.print(f"[red]error:[/red] {error}")
+        console.print(f"[red]error:[/red] {escape(str(error))}", soft_wrap=True)
         raise typer.Exit(1) from None
     accuracy = ", ".join(f"{split} {value:.1%}" for split, value in report["accuracy"].items())
-    console.print(f"classes: {', '.join(report['classes'])}; best epoch {report['best_epoch']}; accuracy: {accuracy}")
-    console.print(f"wrote {report['weights']} and {report['metadata']}")
+    summary = f"classes: {', '.join(report['classes'])}; best epoch {report['best_epoch']}; accuracy: {accuracy}"
+    console.print(summary, soft_wrap=True, markup=False)
+    console.print(f"wrote {report['weights']} and {report['metadata']}", soft_wrap=True, markup=False)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import typer
 
 from diffkit.cli import errors
+from diffkit.cli.evaluate import evaluate_app
 from diffkit.cli.params import params
 from diffkit.cli.plugins import plugins
 from diffkit.cli.recipe import recipe_app
@@ -34,8 +33,4 @@ app.command()(sample)
 app.command()(plugins)
 app.command()(params)
 app.add_typer(recipe_app, name="recipe")
-
-if importlib.util.find_spec("diffkit.cli.evaluate") is not None:
-    from diffkit.cli.evaluate import evaluate_app
-
-    app.add_typer(evaluate_app, name="evaluate")
+app.add_typer(evaluate_app, name="evaluate")

@@ -34,7 +34,9 @@ def sample(
     from diffkit.pipeline import Pipeline
     from diffkit.stages.generate import GenerationRequest, generate_clips
 
-    target = torch.device("cuda" if device == "auto" and torch.cuda.is_available() else "cpu" if device == "auto" else device)
+    target = torch.device(
+        "cuda" if device == "auto" and torch.cuda.is_available() else "cpu" if device == "auto" else device
+    )
     pipeline = Pipeline.load(checkpoint, device=target)
     if sampler:
         pipeline.configure_sampling(sampler=sampler)

@@ -85,10 +85,20 @@ class EvaluateSection(StrictConfig):
     metrics: list[ComponentRef] = Field(
         default_factory=lambda: [ComponentRef(name="fd")], description="Metric components to compute."
     )
-    reference_split: Literal["train", "valid", "test"] = Field("test", description="Dataset split used as real data.")
+    reference_split: Literal["train", "valid", "test"] = Field(
+        "train", description="Dataset split the generated clips are compared with (the reference set)."
+    )
     downsample_to: int | None = Field(
         None, gt=0, description="Also evaluate after resampling to this rate (paper: 22050 for 'DAG48 + Downsample')."
     )
+    real_split: Literal["train", "valid", "test"] | None = Field(
+        "test",
+        description="Also score this real split against the reference (the paper's 'Real data' row); null = off.",
+    )
+    classifier: Path | None = Field(
+        None, description="Classifier for the logit score (from `diffkit evaluate train-classifier`)."
+    )
+    max_reference: int | None = Field(None, ge=1, description="Use at most this many reference clips (first ones).")
 
     @field_validator("embedder", mode="before")
     @classmethod

@@ -30,12 +30,26 @@ def collect(root: Path, samples_dir: Path, metrics_json: Path | None = None) -> 
     curves = sorted((root / "train").glob("*loss*.png"), key=lambda p: p.stat().st_mtime)
     artifacts.loss_curve = curves[-1] if curves else None
     if metrics_json is not None and metrics_json.is_file():
-        data = json.loads(metrics_json.read_text())
-        rows = data.get("rows", data) if isinstance(data, dict) else data
-        if isinstance(rows, list):
-            artifacts.metric_rows = [row for row in rows if isinstance(row, dict)]
-            columns: list[str] = []
-            for row in artifacts.metric_rows:
-                columns += [key for key in row if key not in columns]
-            artifacts.metric_columns = columns
+        results = json.loads(metrics_json.read_text())
+        artifacts.metric_rows = [_flat(row) for row in results.get("rows", [])]
+        columns: list[str] = []
+        for row in artifacts.metric_rows:
+            columns += [key for key in row if key not in columns]
+        artifacts.metric_columns = columns
     return artifacts
+
+
+def _flat(row: dict[str, Any]) -> dict[str, Any]:
+    """One evaluation row as table cells: system, rate, parameters, n, then each metric value."""
+    cells: dict[str, Any] = {
+        "system": row.get("name"),
+        "sample rate": row.get("sample_rate_label"),
+        "parameters": row.get("parameters_label"),
+        "clips": row.get("files", row.get("n")),
+    }
+    for name, value in (row.get("metrics") or {}).items():
+        if isinstance(value, dict):
+            cells.update({f"{name} {key}": v for key, v in value.items() if isinstance(v, int | float)})
+        else:
+            cells[name] = value
+    return cells

@@ -42,9 +42,7 @@ def render_markdown(artifacts: RunArtifacts, title: str, where: Path, summary: d
     return "\n".join(lines) + "\n"
 
 
-def render_html(
-    artifacts: RunArtifacts, title: str, where: Path, summary: dict[str, Any], embed: bool = True
-) -> str:
+def render_html(artifacts: RunArtifacts, title: str, where: Path, summary: dict[str, Any], embed: bool = True) -> str:
     """Report as one HTML page; with ``embed`` audio and pictures are inlined (links to the files remain)."""
 
     def src(path: Path, mime: str) -> str:
@@ -69,7 +67,9 @@ def render_html(
             parts.append("<tr>" + "".join(f"<td>{esc(_cell(row.get(c, '')))}</td>" for c in cols) + "</tr>")
         parts.append("</table>")
     if artifacts.clips:
-        parts.append("<h2>Generated clips</h2><table><tr><th>label</th><th>seed</th><th>audio</th><th>spectrogram</th></tr>")
+        parts.append(
+            "<h2>Generated clips</h2><table><tr><th>label</th><th>seed</th><th>audio</th><th>spectrogram</th></tr>"
+        )
         for clip in artifacts.clips:
             wav = clip["wav"]
             picture = f"<img alt='spectrogram' src='{src(clip['png'], 'image/png')}'>" if clip["png"] else ""

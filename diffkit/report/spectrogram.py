@@ -7,9 +7,9 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import torch  # noqa: E402
-import torchaudio  # noqa: E402
+import matplotlib.pyplot as plt
+import torch
+import torchaudio
 
 
 def log_mel(audio: torch.Tensor, sample_rate: int, n_mels: int = 80) -> torch.Tensor:
@@ -29,7 +29,9 @@ def save_spectrogram(path: str | Path, audio: torch.Tensor, sample_rate: int, ti
     seconds = audio.shape[-1] / sample_rate
     figure, axis = plt.subplots(figsize=(5, 2.4), dpi=100)
     top = float(spec.max())
-    axis.imshow(spec.numpy(), origin="lower", aspect="auto", extent=(0, seconds, 0, spec.shape[0]), vmin=top - 80, vmax=top)
+    axis.imshow(
+        spec.numpy(), origin="lower", aspect="auto", extent=(0, seconds, 0, spec.shape[0]), vmin=top - 80, vmax=top
+    )
     axis.set_xlabel("time (s)")
     axis.set_ylabel("mel band")
     if title:

@@ -17,6 +17,7 @@ from rich.console import Console
 from diffkit.audio import save_audio
 from diffkit.errors import ConditionError
 from diffkit.pipeline import Pipeline
+from diffkit.provenance import component_versions
 from diffkit.report.spectrogram import save_spectrogram
 from diffkit.stages.progress import sampling_progress
 
@@ -64,7 +65,10 @@ def effective_settings(pipeline: Pipeline, request: GenerationRequest) -> dict[s
     if request.alpha is not None:
         sampler["alpha"] = request.alpha
     return {
-        "guidance": {"name": pipeline.config.guidance.name, "scale": request.guidance if request.guidance is not None else guidance},
+        "guidance": {
+            "name": pipeline.config.guidance.name,
+            "scale": request.guidance if request.guidance is not None else guidance,
+        },
         "sampler": {"name": pipeline.config.sampler.name, **sampler},
         "thresholding": pipeline.config.thresholding.name,
     }
@@ -82,6 +86,7 @@ def generate_clips(
     out = Path(out_dir)
     jobs = [(label, k) for label in request.labels for k in range(request.per_class)]
     settings = effective_settings(pipeline, request)
+    provenance = {**provenance, "components": component_versions(pipeline.config)}
     clips: list[GeneratedClip] = []
     batches = [jobs[i : i + request.batch_size] for i in range(0, len(jobs), request.batch_size)]
     with sampling_progress(console) as progress:
@@ -107,7 +112,9 @@ def generate_clips(
                 callback=advance,
             ).cpu()
             for (label, k), seed, clip in zip(batch, seeds, audio, strict=True):
-                clips.append(_write_clip(out, label, k, seed, clip, pipeline.sample_rate, request, settings, provenance))
+                clips.append(
+                    _write_clip(out, label, k, seed, clip, pipeline.sample_rate, request, settings, provenance)
+                )
             produced += audio.shape[0] * audio.shape[-1] / pipeline.sample_rate
             progress.update(task, completed=base + request.steps, audio_seconds=produced)
     return clips

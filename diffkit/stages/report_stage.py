@@ -12,7 +12,7 @@ def run_report(ctx: RunContext) -> None:
     assert section is not None
     where = ctx.out / "report"
     where.mkdir(parents=True, exist_ok=True)
-    artifacts = collect(ctx.out, ctx.samples_dir, ctx.out / "evaluate" / "metrics.json")
+    artifacts = collect(ctx.out, ctx.samples_dir, ctx.out / "evaluate" / "evaluation.json")
     title = section.title or f"diffkit run: {ctx.recipe.name}"
     summary = {
         "recipe": ctx.recipe.name,

@@ -132,12 +132,21 @@ def check_dataset(dataset: Any) -> None:
     check(dataset)
 
 
-CHECKS["dataset"] = check_dataset
+def check_embedder(embedder: Any) -> None:
+    """Embedders: see ``diffkit.embedders.conformance.check_embedder``."""
+    from diffkit.embedders.conformance import check_embedder as check
+
+    check(embedder)
 
 
-def register_check(kind: str, check: Callable[[Any], None]) -> None:
-    """Install the conformance check for a kind (used by the kinds' own packages)."""
-    CHECKS[kind] = check
+def check_metric(metric: Any) -> None:
+    """Metrics: see ``diffkit.metrics.conformance.check_metric``."""
+    from diffkit.metrics.conformance import check_metric as check
+
+    check(metric)
+
+
+CHECKS.update({"dataset": check_dataset, "embedder": check_embedder, "metric": check_metric})
 
 
 def check_component(kind: str, name: str, registry: Registry | None = None) -> Any:

@@ -1,0 +1,70 @@
+"""Evaluation metrics (kind ``metric``) computed on embeddings of a reference and a generated set.
+
+Protocol (every ``metric`` component):
+
+- ``compute(reference: EmbeddingSet, generated: EmbeddingSet) -> dict[str, float]``: named numbers; keys
+  are the metric's own (e.g. ``fd``, ``fd_n_generated``, ``precision``, ``ls``). Count-like values are
+  floats too so that every result serialises to JSON the same way. Problems the user should know about
+  (too few samples, missing labels) are ``warnings.warn`` calls; the evaluation stage records them.
+- optional ``unusable_reason: str | None``: set when the metric was built without something it needs
+  (e.g. ``logit-score`` without a classifier); the evaluation raises it as a ConfigError before embedding
+  anything, and ``compute`` raises the same error.
+
+:class:`EmbeddingSet` (``diffkit.metrics.embedding_set``) carries what an embedder produced for a folder:
+
+- ``frames[F, D]``: every window embedding of every clip (float32), ``clip_index[F]``: its clip;
+- ``clips[N, D]``: per-clip embeddings, the mean of each clip's frames (float64);
+- ``paths[N]``: the clip files; ``labels[N]`` or ``None``: the class label of each clip when known
+  (generated files carry it in a ``<name>.json`` sidecar's ``label`` key or in a ``<label>/<file>`` folder).
+
+A metric decides which level it works on (``fd``: frames by default; ``prdc`` and ``logit-score``: clips).
+Built-ins: ``fd`` (Fréchet distance, optional FD∞ and per-class FD), ``prdc`` (precision, recall, density,
+coverage, k = 5) and ``logit-score`` (LS with a trained MLP classifier, plus label adherence).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from diffkit.metrics.embedding_set import EmbeddingSet
+from diffkit.registry import ComponentSpec
+
+__all__ = ["EmbeddingSet", "Metric", "components"]
+
+
+@runtime_checkable
+class Metric(Protocol):
+    """A metric; see the module docstring for the contract."""
+
+    def compute(self, reference: EmbeddingSet, generated: EmbeddingSet) -> dict[str, float]: ...
+
+
+def components() -> list[ComponentSpec]:
+    """Built-in metrics."""
+    from diffkit.metrics.fd import FDConfig, FrechetDistance
+    from diffkit.metrics.logit_score import LogitScore, LogitScoreConfig
+    from diffkit.metrics.prdc import PRDC, PRDCConfig
+
+    return [
+        ComponentSpec(
+            "metric",
+            "fd",
+            FrechetDistance,
+            FDConfig,
+            "Fréchet distance between Gaussian fits of the embeddings (float64; optional FD∞, per class).",
+        ),
+        ComponentSpec(
+            "metric",
+            "prdc",
+            PRDC,
+            PRDCConfig,
+            "Precision, recall, density, coverage (Naeem et al. 2020), k-NN balls on clip embeddings.",
+        ),
+        ComponentSpec(
+            "metric",
+            "logit-score",
+            LogitScore,
+            LogitScoreConfig,
+            "Logit score exp(E KL(p(y|x) ‖ p(y))) of a frozen-embedding MLP classifier; label adherence.",
+        ),
+    ]

@@ -1,0 +1,96 @@
+"""The ``fd`` metric: Fréchet distance between reference and generated embeddings (optionally FD∞, per class)."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Literal
+
+from pydantic import Field
+
+from diffkit.config import StrictConfig
+from diffkit.metrics.embedding_set import EmbeddingSet
+from diffkit.metrics.frechet import Moments, SmallSampleWarning, fd_infinity, frechet_from_moments
+
+
+class FDConfig(StrictConfig):
+    """Which vectors FD is computed on and which extras to report."""
+
+    level: Literal["frame", "clip"] = Field(
+        "frame", description="'frame': every window embedding (as FAD and the paper); 'clip': per-clip means."
+    )
+    fd_inf: bool = Field(False, description="Also report FD∞, the 1/n → 0 extrapolation over subsets.")
+    fd_inf_points: int = Field(15, ge=2, description="Number of subset sizes in the FD∞ fit.")
+    fd_inf_min_n: int | None = Field(None, ge=2, description="Smallest subset; default max(d + 2, n // 5).")
+    per_class: bool = Field(False, description="Also report FD per label present in both sets.")
+    seed: int = Field(0, description="Seed of the FD∞ subset draws.")
+
+
+class FrechetDistance:
+    """FD between the Gaussians fitted to reference and generated embeddings (float64, unbiased Σ)."""
+
+    def __init__(self, config: FDConfig | None = None) -> None:
+        self.config = config or FDConfig()
+
+    def compute(self, reference: EmbeddingSet, generated: EmbeddingSet) -> dict[str, float]:
+        """``fd``, ``fd_n_reference``, ``fd_n_generated``, ``fd_dim``; ``fd_inf``/``fd_inf_slope`` and
+        ``fd/<label>`` when configured."""
+        level = self.config.level
+        ref_vectors, gen_vectors = reference.vectors(level), generated.vectors(level)
+        ref_moments = Moments.of(ref_vectors)
+        result = {
+            "fd": frechet_from_moments(ref_moments, Moments.of(gen_vectors)),
+            "fd_n_reference": float(ref_moments.count),
+            "fd_n_generated": float(gen_vectors.shape[0]),
+            "fd_dim": float(ref_moments.dim),
+        }
+        if self.config.fd_inf:
+            extrapolated = fd_infinity(
+                ref_moments,
+                gen_vectors,
+                points=self.config.fd_inf_points,
+                min_n=self.config.fd_inf_min_n,
+                seed=self.config.seed,
+            )
+            result["fd_inf"] = extrapolated.value
+            result["fd_inf_slope"] = extrapolated.slope
+        if self.config.per_class:
+            result.update(self._per_class(reference, generated))
+        return result
+
+    def _per_class(self, reference: EmbeddingSet, generated: EmbeddingSet) -> dict[str, float]:
+        shared = sorted(set(reference.label_names()) & set(generated.label_names()))
+        if not shared:
+            warnings.warn(
+                "per-class FD skipped: no label is present in both the reference and the generated set "
+                "(labels come from <label>/<file> folders or <name>.json sidecars)",
+                UserWarning,
+                stacklevel=3,
+            )
+            return {}
+        level = self.config.level
+        out: dict[str, float] = {}
+        values = []
+        small = []
+        for label in shared:
+            ref_vectors = reference.with_label(label).vectors(level)
+            gen_vectors = generated.with_label(label).vectors(level)
+            if len(ref_vectors) < 2 or len(gen_vectors) < 2:
+                warnings.warn(f"per-class FD for {label!r} skipped: fewer than 2 vectors", UserWarning, stacklevel=3)
+                continue
+            if min(len(ref_vectors), len(gen_vectors)) <= reference.dim:
+                small.append(label)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", SmallSampleWarning)
+                value = frechet_from_moments(Moments.of(ref_vectors), Moments.of(gen_vectors))
+            out[f"fd/{label}"] = value
+            values.append(value)
+        if small:
+            warnings.warn(
+                f"per-class FD of {len(small)} class(es) ({', '.join(small[:5])}) uses n ≤ d = {reference.dim} "
+                "vectors on one side: those values are strongly biased",
+                SmallSampleWarning,
+                stacklevel=3,
+            )
+        if values:
+            out["fd_per_class_mean"] = float(sum(values) / len(values))
+        return out

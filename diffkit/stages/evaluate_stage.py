@@ -1,0 +1,63 @@
+"""The evaluate stage: real clips of a dataset split as reference; generated clips (and a real split) scored."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from diffkit.audio import save_audio
+from diffkit.stages.context import RunContext
+from diffkit.stages.datasets import build_dataset
+
+
+def export_split(ctx: RunContext, split: str, limit: int | None = None) -> Path:
+    """Write a dataset split as ``<label>/<index>.wav`` under the run folder (once) and return the folder."""
+    folder = ctx.out / "real" / split
+    done = folder / ".complete"
+    if done.is_file():
+        return folder
+    dataset = build_dataset(ctx.recipe, split)
+    count = len(dataset) if limit is None else min(limit, len(dataset))
+    for index in range(count):
+        example = dataset[index]
+        label = dataset.classes[example.label]
+        save_audio(folder / label / f"{index:05d}.wav", example.audio, dataset.sample_rate)
+    done.write_text(f"{count}\n")
+    return folder
+
+
+def run_evaluate(ctx: RunContext) -> None:
+    """Compute the recipe's metrics with its embedder; writes ``evaluate/evaluation.{json,md}``."""
+    from diffkit.evaluation import System, evaluate_folders
+
+    section = ctx.recipe.evaluate
+    assert section is not None
+    reference = export_split(ctx, section.reference_split, section.max_reference)
+    parameters = _parameters(ctx)
+    systems = [System(ctx.recipe.name, ctx.samples_dir, parameters=parameters)]
+    if section.real_split is not None and section.real_split != section.reference_split:
+        real_folder = export_split(ctx, section.real_split, section.max_reference)
+        systems.append(System(f"Real data ({section.real_split})", real_folder, real=True))
+    results = evaluate_folders(
+        reference,
+        systems,
+        embedder=section.embedder.name,
+        embedder_config=section.embedder.options(),
+        metrics=[metric.name for metric in section.metrics],
+        metric_configs={metric.name: metric.options() for metric in section.metrics},
+        classifier=section.classifier,
+        band_limit=section.downsample_to,
+        out_dir=ctx.out / "evaluate",
+        cache_dir=ctx.out / "evaluate" / "embedding-cache",
+    )
+    ctx.results["evaluate"] = results
+    ctx.console.print(f"[bold]evaluate[/]: {ctx.out / 'evaluate' / 'evaluation.md'}")
+
+
+def _parameters(ctx: RunContext) -> int | None:
+    from diffkit.pipeline.serialization import read_checkpoint
+
+    checkpoint = (ctx.recipe.sample.checkpoint if ctx.recipe.sample else None) or ctx.model_path
+    if not checkpoint.is_file():
+        return None
+    tensors, _ = read_checkpoint(checkpoint)
+    return sum(t.numel() for t in tensors.values())
