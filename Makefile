@@ -28,5 +28,8 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/core_bench.py
 
+docs: $(STAMP)
+	$(BIN)/python -m diffkit.docgen
+
 clean:
 	rm -rf $(VENV) runs .pytest_cache .hypothesis

@@ -21,7 +21,7 @@ from diffkit.datasets.synthetic_sounds import SOUNDS
 from diffkit.errors import AudioError, ConfigError
 from diffkit.registry import get_registry
 from diffkit.testing import build_example
-from tests.conftest_data import BAD_KINDS, write_bad, write_tone
+from tests.conftest_data import BAD_KINDS, tut_recordings, write_bad, write_tone, write_tut_tree, write_us8k_tree
 
 
 def build(name: str, config: dict, split: str, sample_rate: int = 8000) -> Dataset:
@@ -98,21 +98,7 @@ US8K_CLASSES = {0: "siren", 1: "dog_bark", 2: "car_horn"}  # classID order is no
 
 @pytest.fixture(scope="module")
 def us8k(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("UrbanSound8K")
-    rows = []
-    for fold in (1, 2, 3):
-        for class_id in US8K_CLASSES:
-            for k in range(6):
-                fs_id = 1000 * fold + 10 * class_id + k // 2  # pairs of slices share a recording
-                name = f"{fs_id}-{class_id}-0-{k % 2}.wav"
-                write_tone(root / "audio" / f"fold{fold}" / name, freq=200 + 100 * class_id)
-                rows.append([name, fs_id, 0.0, 0.05, 1, fold, class_id, US8K_CLASSES[class_id]])
-    (root / "metadata").mkdir()
-    with (root / "metadata" / "UrbanSound8K.csv").open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["slice_file_name", "fsID", "start", "end", "salience", "fold", "classID", "class"])
-        writer.writerows(rows)
-    return root
+    return write_us8k_tree(tmp_path_factory.mktemp("UrbanSound8K"), US8K_CLASSES)
 
 
 def test_urbansound8k_splits_by_fold_and_holds_out_whole_recordings(us8k: Path) -> None:
@@ -149,33 +135,14 @@ TUT_CLASSES = ["beach", "bus", "cafe/restaurant"]
 PREFIX = {"beach": "a", "bus": "b", "cafe/restaurant": "c"}  # recording ids: a000, b000, ...
 
 
-def _tut_tree(root: Path, recordings: dict[str, str]) -> list[tuple[str, str]]:
-    rows = []
-    for recording, label in recordings.items():
-        for start in (0, 30, 60):
-            name = f"audio/{recording}_{start}_{start + 30}.wav"
-            write_tone(root / name, freq=300)
-            rows.append((name, label))
-    (root / "meta.txt").write_text("".join(f"{f}\t{lab}\t{f[6:10]}\n" for f, lab in rows))
-    return rows
-
-
 @pytest.fixture(scope="module")
 def tut(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("TUT-acoustic-scenes-2016-development")
-    recordings = {f"{PREFIX[c]}{n:03d}": c for c in TUT_CLASSES for n in range(4)}  # 4 recordings per class
-    rows = _tut_tree(root, recordings)
-    setup = root / "evaluation_setup"
-    setup.mkdir()
-    test_recordings = {f"{PREFIX[c]}000" for c in TUT_CLASSES}
-    lines = {"train": [], "evaluate": []}
-    for f, lab in rows:
-        lines["evaluate" if f[6:10] in test_recordings else "train"].append(f"{f}\t{lab}\n")
-    for kind, text in lines.items():
-        (setup / f"fold1_{kind}.txt").write_text("".join(text))
-    (setup / "fold2_train.txt").write_text("audio/a001_0_30.wav\tbeach\naudio/x_0_30.wav\tairport\n")
+    root = write_tut_tree(tmp_path_factory.mktemp("TUT-acoustic-scenes-2016-development"), TUT_CLASSES, PREFIX)
+    (root / "evaluation_setup" / "fold2_train.txt").write_text(
+        "audio/a001_0_30.wav\tbeach\naudio/x_0_30.wav\tairport\n"
+    )
     evaluation = root.parent / "TUT-acoustic-scenes-2016-evaluation"
-    _tut_tree(evaluation, {"1": "beach", "2": "bus", "3": "cafe/restaurant"})
+    tut_recordings(evaluation, {"1": "beach", "2": "bus", "3": "cafe/restaurant"})
     return root
 
 

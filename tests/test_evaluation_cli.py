@@ -173,12 +173,12 @@ def test_train_classifier_then_logit_score_and_label_adherence(folders: dict[str
     first = sorted(generated.glob("*.json"))[0]
     first.write_text(json.dumps({"label": "dog_bark"}))
     result = invoke("--reference", folders["reference"], "-g", generated, *MEL16, "--classifier", stem)
-    assert result.exit_code == 1 and "dog_bark" in result.output and first.with_suffix(".wav").name in result.output
+    assert result.exit_code == 2 and "dog_bark" in result.output and first.with_suffix(".wav").name in result.output
     # a classifier trained on other embeddings is refused before any work
     result = invoke(
         "--reference", folders["reference"], "-g", generated, "--embedder", "mel-stats", "--classifier", stem
     )
-    assert result.exit_code == 1 and "trained on embeddings" in result.output
+    assert result.exit_code == 2 and "trained on embeddings" in result.output
 
 
 def test_python_api_systems_and_parameters(folders: dict[str, Path], tmp_path: Path) -> None:
@@ -201,15 +201,15 @@ def test_python_api_systems_and_parameters(folders: dict[str, Path], tmp_path: P
 
 def test_user_errors_exit_with_messages(folders: dict[str, Path], tmp_path: Path) -> None:
     result = invoke("-g", folders["heldout"], *MEL)
-    assert result.exit_code == 1 and "--reference" in result.output
+    assert result.exit_code == 2 and "--reference" in result.output
     result = invoke("--reference", tmp_path / "missing", "-g", folders["heldout"], *MEL)
-    assert result.exit_code == 1 and "not found" in result.output
+    assert result.exit_code == 2 and "not found" in result.output
     result = invoke("--reference", folders["reference"], "-g", folders["heldout"])  # default embedder: openl3
-    assert result.exit_code == 1 and "branch 'models'" in result.output
+    assert result.exit_code == 2 and "branch 'models'" in result.output
     result = invoke("--reference", folders["reference"], "-g", folders["heldout"], *MEL, "-o", "bogus=1")
-    assert result.exit_code == 1 and "bogus" in result.output
+    assert result.exit_code == 2 and "bogus" in result.output
     result = invoke("--reference", folders["reference"], "-g", folders["heldout"], *MEL, "--metric", "logit-score")
-    assert result.exit_code == 1 and "train-classifier" in result.output
+    assert result.exit_code == 2 and "train-classifier" in result.output
 
 
 def test_label_sources(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from diffkit.cli import errors
 from diffkit.errors import ConfigError, DiffkitError
 
 evaluate_app = typer.Typer(
@@ -143,8 +144,10 @@ def evaluate(
             cache_dir=cache_dir,
         )
     except DiffkitError as error:
+        if errors.state["debug"]:
+            raise
         console.print(f"[red]error:[/red] {escape(str(error))}", soft_wrap=True)
-        raise typer.Exit(1) from None
+        raise typer.Exit(errors.USER_ERROR) from None
     _print_rows(results)
     if "files" in results:
         console.print(
@@ -188,8 +191,10 @@ def train_classifier_command(
             hidden=tuple(hidden or (256,)),
         )
     except DiffkitError as error:
+        if errors.state["debug"]:
+            raise
         console.print(f"[red]error:[/red] {escape(str(error))}", soft_wrap=True)
-        raise typer.Exit(1) from None
+        raise typer.Exit(errors.USER_ERROR) from None
     accuracy = ", ".join(f"{split} {value:.1%}" for split, value in report["accuracy"].items())
     summary = f"classes: {', '.join(report['classes'])}; best epoch {report['best_epoch']}; accuracy: {accuracy}"
     console.print(summary, soft_wrap=True, markup=False)

@@ -17,6 +17,9 @@ NOT_COMPARABLE_NOTE = (
 )
 
 
+TABLE_HEADER = ["System", "Samp. rate", "Num. param.", "FD ↓", "LS ↑", "n (FD)"]
+
+
 def rate_label(rates: list[int] | tuple[int, ...]) -> str:
     """'48 kHz', '22.05 kHz', or 'mixed (16–48 kHz)'."""
     distinct = sorted(set(rates))
@@ -70,8 +73,7 @@ def markdown(results: dict[str, Any]) -> str:
         f"({reference['n_files']} files, {reference['n_frames']} frames)."
     )
     lines += ["", PAPER_NOTE if embedder["comparable_with_paper"] else NOT_COMPARABLE_NOTE.format(**embedder), ""]
-    header = ["System", "Samp. rate", "Num. param.", "FD ↓", "LS ↑", "n (FD)"]
-    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(TABLE_HEADER) + " |", "|" + "---|" * len(TABLE_HEADER)]
     lines += ["| " + " | ".join(table_row(row)) + " |" for row in results["rows"]]
     keys = sorted({key for row in results["rows"] for key in row["metrics"]})
     if keys:

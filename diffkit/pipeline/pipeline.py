@@ -17,7 +17,6 @@ from diffkit.pipeline.score import GuidedScore
 from diffkit.registry import Registry, get_registry
 from diffkit.samplers import Callback, PerItemNoise
 
-
 SAMPLING_KINDS: tuple[str, ...] = ("guidance", "thresholding", "sampler")
 
 

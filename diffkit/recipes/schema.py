@@ -96,7 +96,9 @@ class EvaluateSection(StrictConfig):
         description="Also score this real split against the reference (the paper's 'Real data' row); null = off.",
     )
     classifier: Path | None = Field(
-        None, description="Classifier for the logit score (from `diffkit evaluate train-classifier`)."
+        None,
+        description="Classifier for the logit score (from `diffkit evaluate train-classifier`); when absent and "
+        "logit-score is requested, the stage trains one on the reference split (validation: the valid split).",
     )
     max_reference: int | None = Field(None, ge=1, description="Use at most this many reference clips (first ones).")
 

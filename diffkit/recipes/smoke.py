@@ -37,7 +37,16 @@ def shrink(data: dict[str, Any]) -> dict[str, Any]:
         out["train"] = {**data["train"], **{k: v for k, v in TRAIN.items() if k in data["train"]}}
     if data.get("sample") is not None:
         out["sample"] = {**data["sample"], **SAMPLE}
+    if data.get("evaluate") is not None:
+        out["evaluate"] = {**data["evaluate"], "embedder": _weightless(data["evaluate"]["embedder"])}
     return out
+
+
+def _weightless(embedder: dict[str, Any]) -> dict[str, Any]:
+    """Embedders that load weight files use seeded random weights in smoke runs (plumbing, not numbers)."""
+    if "random_weights" not in _fields("embedder", embedder["name"]):
+        return embedder
+    return {**{k: v for k, v in embedder.items() if k != "weights"}, "random_weights": True}
 
 
 def _fields(kind: str, name: str) -> set[str]:

@@ -66,7 +66,9 @@ class Registry:
             try:
                 plugin = ep.load()
             except Exception as error:
-                self._problem(distribution, ep.name, f"failed to import ({type(error).__name__}: {error})")
+                self._problem(
+                    distribution, f"{distribution}:{ep.name}", f"failed to import ({type(error).__name__}: {error})"
+                )
                 continue
             self.add_plugin(plugin, f"{distribution}:{ep.name}", distribution)
 
@@ -85,9 +87,9 @@ class Registry:
             except (TypeError, ValueError) as error:
                 self._problem(distribution, plugin, f"invalid component declaration: {error}")
                 continue
-            self._add(replace(spec, distribution=distribution))
+            self._add(replace(spec, distribution=distribution), plugin)
 
-    def _add(self, spec: ComponentSpec) -> None:
+    def _add(self, spec: ComponentSpec, plugin: str) -> None:
         key = (spec.kind, spec.name)
         if key in self._conflicts:
             self._conflicts[key].append(spec.distribution)
@@ -96,7 +98,7 @@ class Registry:
             self._conflicts[key] = [first.distribution, spec.distribution]
             self._problem(
                 spec.distribution,
-                spec.name,
+                plugin,
                 f"{spec.kind} {spec.name!r} is also registered by distribution {first.distribution!r}",
             )
         else:

@@ -32,6 +32,9 @@ def run_evaluate(ctx: RunContext) -> None:
     section = ctx.recipe.evaluate
     assert section is not None
     reference = export_split(ctx, section.reference_split, section.max_reference)
+    classifier = section.classifier
+    if classifier is None and any(metric.name == "logit-score" for metric in section.metrics):
+        classifier = train_stage_classifier(ctx, reference)
     parameters = _parameters(ctx)
     systems = [System(ctx.recipe.name, ctx.samples_dir, parameters=parameters)]
     if section.real_split is not None and section.real_split != section.reference_split:
@@ -44,13 +47,35 @@ def run_evaluate(ctx: RunContext) -> None:
         embedder_config=section.embedder.options(),
         metrics=[metric.name for metric in section.metrics],
         metric_configs={metric.name: metric.options() for metric in section.metrics},
-        classifier=section.classifier,
+        classifier=classifier,
         band_limit=section.downsample_to,
         out_dir=ctx.out / "evaluate",
         cache_dir=ctx.out / "evaluate" / "embedding-cache",
     )
     ctx.results["evaluate"] = results
     ctx.console.print(f"[bold]evaluate[/]: {ctx.out / 'evaluate' / 'evaluation.md'}")
+
+
+def train_stage_classifier(ctx: RunContext, reference: Path) -> Path:
+    """Train the logit-score MLP on frozen embeddings of the reference split (validation: the valid split)."""
+    from diffkit.evaluation import train_classifier_from_folders
+
+    section = ctx.recipe.evaluate
+    assert section is not None
+    out = ctx.out / "evaluate" / "classifier.safetensors"
+    validation = export_split(ctx, "valid", section.max_reference) if section.reference_split != "valid" else None
+    summary = train_classifier_from_folders(
+        reference,
+        out,
+        validation=validation,
+        embedder=section.embedder.name,
+        embedder_config=section.embedder.options(),
+        cache_dir=ctx.out / "evaluate" / "embedding-cache",
+        seed=0,
+    )
+    ctx.results["classifier"] = summary
+    ctx.console.print(f"[bold]evaluate[/]: trained the logit-score classifier → {out}")
+    return out
 
 
 def _parameters(ctx: RunContext) -> int | None:

@@ -1,0 +1,212 @@
+"""Training speed and peak memory of DAG48 (10 labels): steps/s and max RSS (CPU) / max allocated (GPU).
+
+The measured step is the trainer's own (:class:`diffkit.training.step.TrainStep`: loss, backward, clipping,
+Adam, EMA) on random clips in [−1, 1]; data loading is not included.  Each configuration runs in a fresh
+subprocess so its peak memory is its own.  The paper's setting (batch 8 × 4 s at 48 kHz) needs more memory
+than a small machine has; the CPU run then measures the largest batch of 4 s clips that fits (a calibration
+steps at batch 1 × 0.25 s and × 0.5 s give memory per sample) and extrapolates linearly to batch 8, saying so.
+
+    .venv/bin/python benchmarks/train_bench.py            # CPU, and CUDA when present
+    .venv/bin/python benchmarks/train_bench.py --steps 3 --warmup 1 --batch 8 --seconds 4
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).resolve().parent / "results"
+LABELS = [f"class{i}" for i in range(10)]
+RATE = 48_000
+
+
+def measure(device: str, batch: int, seconds: float, steps: int, warmup: int) -> dict[str, Any]:
+    """Run ``warmup`` + ``steps`` training steps in this process; time the last ``steps``."""
+    import torch
+
+    from diffkit.training import TrainConfig, seeded_pipeline
+    from diffkit.training.ema import EMA
+    from diffkit.training.runtime import Runtime, resolve_precision
+    from diffkit.training.step import TrainStep, make_optimizer
+
+    config = TrainConfig(batch_size=batch, clip_seconds=seconds, device=device)
+    target = torch.device(device)
+    runtime = Runtime(0, 0, 1, target, resolve_precision("auto", target))
+    pipeline_config = {
+        "sample_rate": RATE,
+        "network": {"name": "gblock-unet", "preset": "dag48"},
+        "conditioner": {"name": "label", "labels": LABELS},
+    }
+    pipeline = seeded_pipeline(pipeline_config, 0).to(target)
+    ema = EMA(pipeline, seeded_pipeline(pipeline_config, 0).to(target), config.ema_decay)
+    optimizer = make_optimizer(pipeline, config)
+    step = TrainStep(pipeline, optimizer, ema, LABELS, config, runtime)
+    length = round(seconds * RATE)
+    audio = torch.rand(batch, 1, length, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    labels = torch.arange(batch) % len(LABELS)
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    times = []
+    for index in range(warmup + steps):
+        if target.type == "cuda":
+            torch.cuda.synchronize(target)
+        start = time.perf_counter()
+        step(index, audio, labels)
+        if target.type == "cuda":
+            torch.cuda.synchronize(target)
+        times.append(time.perf_counter() - start)
+    timed = times[warmup:]
+    result = {
+        "device": str(target),
+        "device_name": torch.cuda.get_device_name(target) if target.type == "cuda" else cpu_name(),
+        "precision": runtime.precision,
+        "batch": batch,
+        "clip_seconds": seconds,
+        "clip_samples": length,
+        "parameters": sum(p.numel() for p in pipeline.parameters()),
+        "threads": torch.get_num_threads(),
+        "warmup_steps": warmup,
+        "timed_steps": steps,
+        "step_seconds": timed,
+        "seconds_per_step": sum(timed) / len(timed),
+        "steps_per_sec": len(timed) / sum(timed),
+        "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6,  # Linux: KiB
+        "rss_before_steps_gb": rss_before / 1e6,
+    }
+    if target.type == "cuda":
+        result["peak_cuda_allocated_gb"] = torch.cuda.max_memory_allocated(target) / 1e9
+    return result
+
+
+def cpu_name() -> str:
+    """The CPU model (Linux /proc/cpuinfo), else what ``platform`` knows."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def run_worker(device: str, batch: int, seconds: float, steps: int, warmup: int) -> dict[str, Any]:
+    """``measure`` in a fresh subprocess (its own peak memory)."""
+    command = [sys.executable, __file__, "--worker", "--device", device, "--batch", str(batch)]
+    command += ["--seconds", str(seconds), "--steps", str(steps), "--warmup", str(warmup)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"benchmark worker failed ({device}, batch {batch}):\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def available_memory_gb() -> float:
+    """MemAvailable from /proc/meminfo (Linux), else total physical memory."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) / 1e6
+    except OSError:
+        pass
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1e9
+
+
+def cpu_run(batch: int, seconds: float, steps: int, warmup: int, budget: float) -> dict[str, Any]:
+    """The CPU figure at ``batch`` × ``seconds``, measured directly when it fits in ``budget`` × free memory."""
+    # two short calibration steps separate the fixed memory (weights, Adam, EMA) from the per-sample part
+    short, longer = (run_worker("cpu", 1, clip, 1, 0) for clip in (0.25, 0.5))
+    per_sample = max(longer["peak_rss_gb"] - short["peak_rss_gb"], 1e-9) / (0.25 * RATE)
+    fixed = short["peak_rss_gb"] - per_sample * 0.25 * RATE
+    needed = fixed + per_sample * batch * seconds * RATE
+    limit = budget * available_memory_gb()
+    measured_batch = batch
+    while measured_batch > 1 and fixed + per_sample * measured_batch * seconds * RATE > limit:
+        measured_batch //= 2
+    result = run_worker("cpu", measured_batch, seconds, steps, warmup)
+    result["estimated_peak_rss_gb_at_target"] = needed
+    result["memory_limit_gb"] = limit
+    if measured_batch != batch:
+        scale = batch / measured_batch
+        result["extrapolated_to_batch"] = batch
+        result["extrapolated_seconds_per_step"] = result["seconds_per_step"] * scale
+        result["extrapolated_steps_per_sec"] = result["steps_per_sec"] / scale
+        result["extrapolated_peak_rss_gb"] = fixed + (result["peak_rss_gb"] - fixed) * scale
+    return result
+
+
+def markdown(report: dict[str, Any]) -> str:
+    """The report as a Markdown table."""
+    lines = [
+        "# Training benchmark: DAG48, 10 labels",
+        "",
+        f"Target: batch {report['target']['batch']} × {report['target']['seconds']} s at 48 kHz; "
+        f"{report['target']['warmup']} warm-up + {report['target']['steps']} timed steps. "
+        f"torch {report['torch']}, {report['cpu_count']} CPU cores. Command: `{report['command']}`",
+        "",
+        "| device | precision | batch × s | steps/s | s/step | peak memory (GB) | note |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for run in report["runs"]:
+        memory = run.get("peak_cuda_allocated_gb", run["peak_rss_gb"])
+        kind = "max allocated" if "peak_cuda_allocated_gb" in run else "max RSS"
+        note = ""
+        if "extrapolated_to_batch" in run:
+            note = (
+                f"batch {run['extrapolated_to_batch']} would need ≈{run['estimated_peak_rss_gb_at_target']:.1f} GB RAM "
+                f"(> {run['memory_limit_gb']:.1f} GB allowed): linear extrapolation → "
+                f"{run['extrapolated_steps_per_sec']:.4f} steps/s, {run['extrapolated_seconds_per_step']:.0f} s/step, "
+                f"≈{run['extrapolated_peak_rss_gb']:.1f} GB"
+            )
+        lines.append(
+            f"| {run['device']} ({run['device_name'] or 'cpu'}, {run['threads']} threads) | {run['precision']} "
+            f"| {run['batch']} × {run['clip_seconds']} | {run['steps_per_sec']:.4f} | {run['seconds_per_step']:.1f} "
+            f"| {memory:.2f} ({kind}) | {note} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--batch", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument("--steps", type=int, default=3)
+    parser.add_argument("--warmup", type=int, default=1)
+    parser.add_argument("--memory-budget", type=float, default=0.7, help="Fraction of free RAM a CPU run may use.")
+    parser.add_argument("--device", default=None, help="Only this device (cpu or cuda[:N]).")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(measure(args.device, args.batch, args.seconds, args.steps, args.warmup)))
+        return
+
+    import torch
+
+    devices = [args.device] if args.device else ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+    runs = []
+    for device in devices:
+        if device == "cpu":
+            runs.append(cpu_run(args.batch, args.seconds, args.steps, args.warmup, args.memory_budget))
+        else:
+            runs.append(run_worker(device, args.batch, args.seconds, args.steps, args.warmup))
+    report = {
+        "benchmark": "train_bench",
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "torch": torch.__version__,
+        "cpu_count": os.cpu_count(),
+        "target": {"batch": args.batch, "seconds": args.seconds, "steps": args.steps, "warmup": args.warmup},
+        "runs": runs,
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "train_bench.json").write_text(json.dumps(report, indent=2) + "\n")
+    (RESULTS / "train_bench.md").write_text(markdown(report))
+    print(markdown(report))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,29 @@
+"""Training: a resumable, torchrun-aware loop with EMA, validation, samples and lossless checkpoints.
+
+Entry point: :func:`train` (see docs/training.md). Modules, each with one job: ``config`` (TrainConfig),
+``runtime`` (ranks, device, precision), ``data`` (step → batch), ``step`` (one optimizer step), ``ema``,
+``validation``, ``samples``, ``checkpoint``, ``metrics``, ``plot``, ``progress``, ``signals``, ``seeding``.
+"""
+
+from diffkit.training.checkpoint import Checkpoint, TrainingState, load_checkpoint, newest_valid
+from diffkit.training.config import TrainConfig
+from diffkit.training.ema import EMA
+from diffkit.training.errors import TrainingDiverged
+from diffkit.training.metrics import read_metrics
+from diffkit.training.seeding import seeded_pipeline
+from diffkit.training.trainer import TrainingWarning, TrainResult, train
+
+__all__ = [
+    "EMA",
+    "Checkpoint",
+    "TrainConfig",
+    "TrainResult",
+    "TrainingDiverged",
+    "TrainingState",
+    "TrainingWarning",
+    "load_checkpoint",
+    "newest_valid",
+    "read_metrics",
+    "seeded_pipeline",
+    "train",
+]

@@ -1,0 +1,95 @@
+"""Training options (paper defaults where the paper gives them): one strict config, documented per field."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from diffkit.config import StrictConfig
+
+Precision = Literal["auto", "fp32", "bf16"]
+_DEVICE = re.compile(r"^(auto|cpu|cuda|cuda:\d+)$")
+
+
+class TrainConfig(StrictConfig):
+    """How long, how fast and how safely to train; also what to log, validate, sample and keep."""
+
+    steps: int = Field(2_000_000, ge=1, description="Total optimizer steps (paper: 2 M on UrbanSound8K, 1.3 M on TUT).")
+    batch_size: int = Field(
+        8,
+        ge=1,
+        description="Clips per step and per process (paper: 8); with torchrun the global batch is × WORLD_SIZE.",
+    )
+    lr: float = Field(1e-4, gt=0, description="Adam learning rate, constant (paper: 1e-4).")
+    betas: tuple[float, float] = Field((0.9, 0.999), description="Adam β1, β2.")
+    weight_decay: float = Field(0.0, ge=0, description="Adam L2 weight decay (paper: none).")
+    ema_decay: float = Field(
+        0.999,
+        ge=0,
+        lt=1,
+        description="Decay of the exponential moving average of the weights that is saved and sampled.",
+    )
+    ema_warmup: bool = Field(
+        True, description="Use decay min(ema_decay, (1 + k)/(10 + k)) at update k, so early EMA weights are not stale."
+    )
+    grad_clip: float = Field(
+        1.0, ge=0, description="Clip the global gradient norm to this value; 0 turns clipping off."
+    )
+    clip_seconds: float = Field(
+        4.0, gt=0, description="Training clip length in seconds; clips are randomly cropped or zero-padded."
+    )
+    log_every: int = Field(
+        50, ge=1, description="Steps per train record in metrics.jsonl (loss averaged over the window)."
+    )
+    valid_every: int = Field(
+        5_000, ge=0, description="Steps between validation losses (also run at step 0 and at the end); 0 = off."
+    )
+    valid_batches: int = Field(8, ge=1, description="Validation batches (of batch_size clips) per validation.")
+    valid_sigmas: int = Field(
+        8,
+        ge=1,
+        description="Fixed noise levels per validation clip (the schedule's sampling grid of this many levels).",
+    )
+    sample_every: int = Field(0, ge=0, description="Steps between audio samples written with the EMA weights; 0 = off.")
+    samples_per_class: int = Field(1, ge=1, description="Samples per class each time samples are written.")
+    sample_steps: int = Field(100, ge=1, description="Sampler steps N for these samples (paper: 100).")
+    sample_seconds: float | None = Field(
+        None, gt=0, description="Length of these samples in seconds; None = clip_seconds."
+    )
+    checkpoint_every: int = Field(
+        10_000, ge=1, description="Steps between training checkpoints (also written at the end)."
+    )
+    keep_last: int = Field(
+        3, ge=1, description="Step checkpoints kept on disk (K newest); best.safetensors is kept apart."
+    )
+    seed: int = Field(
+        0,
+        ge=0,
+        description="Seeds data order, crops, training noise and global RNGs (and the initial weights when the "
+        "pipeline is built with diffkit.training.seeded_pipeline).",
+    )
+    device: str = Field("auto", description="'auto' (CUDA when available, else CPU), 'cpu', 'cuda' or 'cuda:N'.")
+    precision: Precision = Field(
+        "auto", description="'auto' = bf16 autocast on CUDA, fp32 on CPU; 'fp32'; 'bf16' (autocast; weights stay fp32)."
+    )
+    num_workers: int = Field(0, ge=0, description="DataLoader worker processes that prepare batches; 0 = main process.")
+    progress: bool = Field(True, description="Show a progress bar (rank 0 only).")
+    tensorboard: bool = Field(
+        True, description="Also write TensorBoard events when the tensorboard package is installed."
+    )
+
+    @field_validator("device")
+    @classmethod
+    def _device(cls, value: str) -> str:
+        if not _DEVICE.match(value):
+            raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {value!r}")
+        return value
+
+    @field_validator("betas")
+    @classmethod
+    def _betas(cls, value: tuple[float, float]) -> tuple[float, float]:
+        if not all(0.0 <= beta < 1.0 for beta in value):
+            raise ValueError(f"Adam betas must lie in [0, 1), got {value}")
+        return value

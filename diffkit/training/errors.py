@@ -1,0 +1,9 @@
+"""Training-specific errors (DiffkitError subclasses, so callers can catch every user-fixable problem at once)."""
+
+from __future__ import annotations
+
+from diffkit.errors import DiffkitError
+
+
+class TrainingDiverged(DiffkitError):
+    """The loss, the gradients or the weights became NaN/inf; nothing after the last good checkpoint was saved."""
