@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import sys
+import types
 from pathlib import Path
 from typing import Any
 
@@ -268,3 +270,32 @@ def test_train_records_average_their_window(tmp_path: Path) -> None:
     per_step = [r["loss"] for r in steps]
     expected = [sum(per_step[0:2]) / 2, sum(per_step[2:4]) / 2, per_step[4]]
     assert [r["loss"] for r in windows] == pytest.approx(expected, rel=1e-12)
+
+
+def test_tensorboard_mirror_when_installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a SummaryWriter available, train and valid losses are mirrored to it (purged on resume)."""
+    calls: list[tuple[str, float, int]] = []
+    writers: list[dict[str, Any]] = []
+
+    class FakeWriter:
+        def __init__(self, log_dir: str, purge_step: int | None = None) -> None:
+            writers.append({"log_dir": log_dir, "purge_step": purge_step})
+
+        def add_scalar(self, tag: str, value: float, step: int) -> None:
+            calls.append((tag, value, step))
+
+        def close(self) -> None:
+            pass
+
+    module = types.ModuleType("torch.utils.tensorboard")
+    module.SummaryWriter = FakeWriter  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", module)
+    data = synthetic("train", per_class=1)
+    config = {**FAST, "steps": 2, "tensorboard": True, "valid_every": 2}
+    train(tiny(data.classes), data, data, config, tmp_path)
+    assert writers == [{"log_dir": str(tmp_path / "tensorboard"), "purge_step": None}]
+    train_loss = [(step, value) for tag, value, step in calls if tag == "train/loss"]
+    assert train_loss == [(r["step"], r["loss"]) for r in records(tmp_path, "train")]
+    assert [step for tag, _, step in calls if tag == "valid/loss"] == [0, 2]
+    train(tiny(data.classes), data, data, {**config, "steps": 3}, tmp_path, resume="auto")
+    assert writers[-1]["purge_step"] == 2

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import json
 
-from diffkit.pipeline import Pipeline
 from diffkit.stages.context import RunContext
 from diffkit.stages.datasets import build_dataset
 
 
 def run_train(ctx: RunContext) -> None:
     """Train the recipe's model; writes checkpoints, metrics and ``train/model.safetensors``."""
-    from diffkit.training import train
+    from diffkit.training import seeded_pipeline, train
 
     recipe = ctx.recipe
     train_set = build_dataset(recipe, "train")
     valid_set = build_dataset(recipe, "valid")
-    pipeline = Pipeline(recipe.pipeline_config(labels=list(train_set.classes)))
+    pipeline = seeded_pipeline(recipe.pipeline_config(labels=list(train_set.classes)), recipe.train.seed)
     ctx.console.print(
         f"[bold]train[/]: {len(train_set)} clips ({len(valid_set)} validation), "
         f"{len(train_set.classes)} classes, {sum(p.numel() for p in pipeline.parameters()):,} parameters"

@@ -1,0 +1,115 @@
+"""Every script in examples/ runs in its --smoke form and writes the files it promises."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import soundfile as sf
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def run_example(name: str, out: Path, *extra: str) -> str:
+    """Run ``examples/<name>.py --smoke --out <out>`` in a fresh interpreter; return its stdout."""
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / f"{name}.py"), "--smoke", "--out", str(out), *extra],
+        cwd=out.parent,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, f"{name} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return result.stdout
+
+
+def assert_wav(path: Path, sample_rate: int, frames: int) -> None:
+    """A readable WAV with the expected rate and length."""
+    assert path.is_file(), path
+    info = sf.info(str(path))
+    assert (info.samplerate, info.frames) == (sample_rate, frames), (path, info)
+
+
+def test_every_example_has_docstring_smoke_flag_and_readme_line() -> None:
+    readme = (EXAMPLES / "README.md").read_text()
+    scripts = sorted(EXAMPLES.glob("*.py"))
+    assert len(scripts) == 5
+    for script in scripts:
+        source = script.read_text()
+        assert source.startswith('"""'), script
+        assert "--smoke" in source and "--out" in source, script
+        assert f"examples/{script.name}" in readme, script
+
+
+def test_compose_pipeline(tmp_path: Path) -> None:
+    out = tmp_path / "compose"
+    stdout = run_example("compose_pipeline", out)
+    assert "reloaded model, same seed: max |difference| = 0" in stdout
+    assert "pipeline.sample: max |difference| = 0" in stdout
+    assert (out / "model.safetensors").stat().st_size > 0
+    for variant in ("cfg2", "no-guidance-alpha1", "cfg4-alpha4"):
+        for label in ("tone", "noise", "chirp"):
+            assert_wav(out / "samples" / variant / f"{label}.wav", 16000, 800)
+    losses = json.loads((out / "losses.json").read_text())
+    assert losses["steps"] == 3 and len(losses["loss"]) == 3
+
+
+def test_train_folder(tmp_path: Path) -> None:
+    out = tmp_path / "folder"
+    run_example("train_folder", out)
+    assert sorted(p.name for p in (out / "data").iterdir()) == ["chirp", "noise", "tone"]
+    run = out / "run"
+    assert (run / "train" / "model.safetensors").stat().st_size > 0
+    for label in ("chirp", "noise", "tone"):
+        assert_wav(run / "samples" / label / f"{label}_000.wav", 16000, 800)
+    evaluation = json.loads((run / "evaluate" / "evaluation.json").read_text())
+    assert "fd" in evaluation["rows"][0]["metrics"]
+    assert (run / "report" / "report.html").stat().st_size > 0
+
+
+def test_train_folder_needs_root(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / "train_folder.py"), "--out", str(tmp_path / "x")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2 and "--root DIR is required" in result.stderr
+
+
+def test_guidance_sweep(tmp_path: Path) -> None:
+    out = tmp_path / "sweep"
+    run_example("guidance_sweep", out)
+    summary = json.loads((out / "sweep.json").read_text())
+    rows = summary["rows"]
+    assert [row["gamma"] for row in rows] == [0.0, 0.5, 1.0, 2.0, 4.0]
+    for row in rows:
+        assert row["fd"] >= 0 and row["n_clips"] == 6
+        assert 0.0 <= row["label_accuracy"] <= 1.0 and row["ls"] >= 1.0 - 1e-9
+    csv_lines = (out / "sweep.csv").read_text().strip().splitlines()
+    assert csv_lines[0].startswith("gamma,fd") and len(csv_lines) == 6
+    png = (out / "sweep.png").read_bytes()
+    assert png.startswith(b"\x89PNG") and len(png) > 1000
+    assert len(list((out / "samples" / "gamma-2").rglob("*.wav"))) == 6
+
+
+def test_style_transfer(tmp_path: Path) -> None:
+    out = tmp_path / "style"
+    run_example("style_transfer", out)
+    assert_wav(out / "input.wav", 16000, 800)
+    for label in ("tone", "noise"):
+        for start in ("0.50", "0.75", "1.00"):
+            assert_wav(out / label / f"start-{start}.wav", 16000, 800)
+
+
+def test_conditioner_plugin_in_one_file(tmp_path: Path) -> None:
+    out = tmp_path / "plugin"
+    stdout = run_example("conditioner_plugin_in_one_file", out)
+    assert "conformance check passed" in stdout
+    assert "bad condition is refused" in stdout
+    for setting in ("0.2", "0.8"):
+        assert_wav(out / f"brightness-{setting}.wav", 16000, 800)
+    assert (out / "model.safetensors").stat().st_size > 0
