@@ -62,7 +62,7 @@ def test_quickstart_smoke_end_to_end_in_a_subprocess(tmp_path: Path) -> None:
     assert {w.parent.name for w in wavs} == {"tone", "impulses", "noise", "modulated", "chirp"}
     for wav in wavs:
         info = sf.info(str(wav))
-        assert info.samplerate == 16000 and info.frames == 800
+        assert info.samplerate == 8000 and info.frames == 400
         assert wav.with_suffix(".png").stat().st_size > 0
         sidecar = json.loads(wav.with_suffix(".json").read_text())
         assert sidecar["label"] == wav.parent.name and sidecar["steps"] == 2
@@ -81,7 +81,7 @@ def test_quickstart_smoke_end_to_end_in_a_subprocess(tmp_path: Path) -> None:
     assert len(files) == len(wavs) and all((run / "report" / f).resolve().is_file() for f in files)
     assert sum(t.startswith("data:audio/wav;base64,") for t in links.targets) == len(wavs)
     report = (run / "report" / "report.md").read_text()
-    assert "| quickstart-smoke | 16 kHz |" in report and "FD ↓" in report and "loss_curve.png" in report
+    assert "| quickstart-smoke | 8 kHz |" in report and "FD ↓" in report and "loss_curve.png" in report
 
 
 @pytest.mark.parametrize("recipe", ["dag48", "dag22", "dag48-tut", "dag22-tut"])

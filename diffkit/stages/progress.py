@@ -1,4 +1,4 @@
-"""Rich progress bars shared by the stages, with a real-time-factor column for sampling."""
+"""The sampling progress bar, with a real-time-factor column."""
 
 from __future__ import annotations
 
@@ -38,17 +38,5 @@ def sampling_progress(console: Console | None = None) -> Progress:
         TimeRemainingColumn(),
         RealTimeFactorColumn(),
         console=console,
-        transient=False,
     )
 
-
-def task_progress(console: Console | None = None) -> Progress:
-    """Plain progress bar for other long steps."""
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=console,
-    )
