@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import torch
@@ -153,4 +154,8 @@ def save_clips(audio: torch.Tensor, folder: Path, sample_rate: int) -> list[Path
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except diffkit.DiffkitError as error:  # a user error: one message and exit code 2, like the diffkit CLI
+        print(f"error ({type(error).__name__}): {error}", file=sys.stderr)
+        sys.exit(2)

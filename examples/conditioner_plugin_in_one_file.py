@@ -224,4 +224,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except diffkit.DiffkitError as error:  # a user error: one message and exit code 2, like the diffkit CLI
+        print(f"error ({type(error).__name__}): {error}", file=sys.stderr)
+        sys.exit(2)

@@ -8,12 +8,15 @@ label accuracy (how often the classifier recognises the class that was asked for
 diversity for label adherence; the DAG paper found γ = 2 best on UrbanSound8K and γ = 0 on TUT 2016.
 
 The real clips are the built-in synthetic dataset's test split (for a model trained on it, e.g.
-``diffkit run recipes/quickstart.yaml``), or your own ``--reference root/<label>/*.wav`` folder.
+``diffkit run recipes/quickstart.yaml``), or your own ``--reference root/<label>/*.wav`` folder. Held-out
+real clips (the synthetic valid split, or ``--heldout DIR``), as many as generated per γ, are scored the same
+way: the FD that real audio gets at that sample size and the classifier's accuracy on real audio.
 mel-stats numbers compare runs of this script with each other; they are not on the paper's OpenL3 scale.
 
 Run:  python examples/guidance_sweep.py --checkpoint runs/quickstart/train/model.safetensors
       python examples/guidance_sweep.py --smoke     (trains a throwaway tiny model first; seconds)
-Output: sweep.png, sweep.json, sweep.csv, samples/gamma-<γ>/<label>/*.wav, evaluate/evaluation.{json,md}.
+Output: sweep.png, sweep.json, sweep.csv, samples/gamma-<γ>/<label>/*.wav, evaluate/evaluation.{json,md},
+the classifier, and the real clips used (real/, real-heldout/).
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +54,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=1.0, help="length of generated and real clips")
     parser.add_argument("--reference", type=Path, help="real clips, root/<label>/*.wav (default: synthetic test split)")
     parser.add_argument("--reference-per-class", type=int, default=16, help="synthetic real clips per class")
+    parser.add_argument("--heldout", type=Path, help="more real clips, scored as a 'real data' row (the FD floor)")
     parser.add_argument("--no-classifier", action="store_true", help="FD only: skip the LS / accuracy classifier")
     parser.add_argument("--batch-size", type=int, default=16, help="clips sampled together")
     args = parser.parse_args()
@@ -92,17 +98,18 @@ def train_throwaway(out: Path) -> Path:
         },
         source="throwaway model recipe",
     )
-    return run_recipe(recipe).model_path
+    return run_recipe(recipe, resume="auto").model_path  # "auto": a re-run reuses the finished model
 
 
-def write_reference(folder: Path, labels: list[str], sample_rate: int, seconds: float, per_class: int) -> Path:
-    """Real clips ``folder/<label>/NNN.wav`` from the synthetic dataset's test split."""
+def write_real(folder: Path, labels: list[str], sample_rate: int, seconds: float, per_class: int, split: str) -> Path:
+    """Real clips ``folder/<label>/NNN.wav`` from one split of the synthetic dataset (replacing older ones)."""
+    shutil.rmtree(folder, ignore_errors=True)
     dataset = diffkit.get_registry().build(
         "dataset",
         "synthetic",
-        {"seconds": seconds, "classes": labels, "items_per_class": {"train": 0, "valid": 0, "test": per_class}},
+        {"seconds": seconds, "classes": labels, "items_per_class": {"train": 0, "valid": 0, split: per_class}},
         sample_rate=sample_rate,
-        split="test",
+        split=split,
     )
     for index in range(len(dataset)):
         item = dataset[index]
@@ -114,6 +121,7 @@ def sample_gamma(
     pipeline: diffkit.Pipeline, labels: list[str], gamma: float, args: argparse.Namespace, folder: Path
 ) -> int:
     """``per_class`` clips of every label at guidance γ into ``folder/<label>/``; same seeds for every γ."""
+    shutil.rmtree(folder, ignore_errors=True)  # a previous, larger run must not leave extra clips behind
     wanted = [label for label in labels for _ in range(args.per_class)]
     for start in range(0, len(wanted), args.batch_size):
         batch = wanted[start : start + args.batch_size]
@@ -124,8 +132,8 @@ def sample_gamma(
     return len(wanted)
 
 
-def plot(rows: list[dict[str, Any]], path: Path) -> Path:
-    """FD (and label accuracy when measured) against γ."""
+def plot(rows: list[dict[str, Any]], real: dict[str, Any] | None, path: Path) -> Path:
+    """FD (and label accuracy when measured) against γ; held-out real clips as dashed lines."""
     matplotlib.use("Agg")  # files only, no display needed
     import matplotlib.pyplot as plt
 
@@ -134,13 +142,18 @@ def plot(rows: list[dict[str, Any]], path: Path) -> Path:
     fig, axes = plt.subplots(
         2 if has_accuracy else 1, 1, figsize=(5, 5 if has_accuracy else 3), sharex=True, squeeze=False
     )
-    axes[0, 0].plot(gammas, [row["fd"] for row in rows], "o-")
+    axes[0, 0].plot(gammas, [row["fd"] for row in rows], "o-", label="generated")
     axes[0, 0].set_ylabel("FD (mel-stats) ↓")
     axes[0, 0].set_title("Quality vs classifier-free guidance γ")
     if has_accuracy:
         axes[1, 0].plot(gammas, [row["label_accuracy"] for row in rows], "o-", color="tab:orange")
         axes[1, 0].set_ylabel("label accuracy ↑")
         axes[1, 0].set_ylim(-0.05, 1.05)
+    if real is not None:
+        axes[0, 0].axhline(real["fd"], color="gray", linestyle="--", label="real (held out)")
+        axes[0, 0].legend()
+        if has_accuracy and real.get("label_accuracy") is not None:
+            axes[1, 0].axhline(real["label_accuracy"], color="gray", linestyle="--")
     axes[-1, 0].set_xlabel("guidance scale γ")
     for ax in axes[:, 0]:
         ax.grid(alpha=0.3)
@@ -149,6 +162,18 @@ def plot(rows: list[dict[str, Any]], path: Path) -> Path:
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
+
+
+def numbers(row: dict[str, Any]) -> dict[str, Any]:
+    """The figures of one evaluated folder that the sweep reports."""
+    metrics = row["metrics"]
+    return {
+        "fd": metrics["fd"],
+        "ls": metrics.get("ls"),
+        "ls_std": metrics.get("ls_std"),
+        "label_accuracy": metrics.get("label_accuracy"),
+        "n_clips": row["n_files"],
+    }
 
 
 def main() -> None:
@@ -160,7 +185,7 @@ def main() -> None:
     pipeline.configure_sampling(guidance={"name": "cfg", "scale": 0.0})  # the sweep sets γ per call
     labels = list(getattr(pipeline.conditioner, "labels", []))
     if not labels:
-        raise SystemExit(f"{checkpoint}: the model's conditioner has no class labels to sweep over")
+        raise diffkit.ConditionError(f"{checkpoint}: the model's conditioner has no class labels to sweep over")
 
     reference = args.reference
     if reference is None:
@@ -168,8 +193,15 @@ def main() -> None:
         synthetic_classes = registry.get("dataset", "synthetic").config().classes
         unknown = [label for label in labels if label not in synthetic_classes]
         if unknown:
-            raise SystemExit(f"labels {unknown} are not synthetic classes: give real clips with --reference DIR")
-        reference = write_reference(out / "real", labels, pipeline.sample_rate, args.seconds, args.reference_per_class)
+            raise diffkit.ConfigError(
+                f"labels {unknown} are not synthetic classes: give real clips with --reference DIR"
+            )
+        reference = write_real(
+            out / "real", labels, pipeline.sample_rate, args.seconds, args.reference_per_class, "test"
+        )
+    heldout = args.heldout
+    if heldout is None and args.reference is None:
+        heldout = write_real(out / "real-heldout", labels, pipeline.sample_rate, args.seconds, args.per_class, "valid")
 
     generated = {}
     for gamma in args.gammas:
@@ -199,25 +231,18 @@ def main() -> None:
         embedder_config=EMBEDDER_CONFIG,
         metrics=["fd", "logit-score"] if classifier else ["fd"],
         classifier=classifier,
+        real={"real (held out)": heldout} if heldout is not None else None,
         out_dir=out / "evaluate",
     )
-    rows = []
-    for gamma, row in zip(args.gammas, results["rows"], strict=True):
-        metrics = row["metrics"]
-        rows.append(
-            {
-                "gamma": gamma,
-                "fd": metrics["fd"],
-                "ls": metrics.get("ls"),
-                "ls_std": metrics.get("ls_std"),
-                "label_accuracy": metrics.get("label_accuracy"),
-                "n_clips": row["n_files"],
-            }
-        )
-        print(
-            f"γ = {gamma:<4g} FD {metrics['fd']:10.3f}"
-            + (f"   LS {metrics['ls']:.3f}   accuracy {metrics['label_accuracy']:.2f}" if classifier else "")
-        )
+    rows = [
+        {"gamma": gamma, **numbers(row)}
+        for gamma, row in zip(args.gammas, results["rows"][: len(args.gammas)], strict=True)
+    ]
+    real = numbers(results["rows"][-1]) if heldout is not None else None
+    for name, row in [*((f"γ = {row['gamma']:g}", row) for row in rows), ("real (held out)", real)]:
+        if row is not None:
+            extra = f"   LS {row['ls']:.3f}   accuracy {row['label_accuracy']:.2f}" if classifier else ""
+            print(f"{name:<16} FD {row['fd']:10.3f}{extra}")
 
     summary = {
         "checkpoint": str(checkpoint),
@@ -228,7 +253,9 @@ def main() -> None:
         "embedder": {"name": "mel-stats", **EMBEDDER_CONFIG},
         "reference": str(reference),
         "classifier": classifier,
+        "heldout": str(heldout) if heldout is not None else None,
         "rows": rows,
+        "real_heldout": real,
     }
     json_path = out / "sweep.json"
     json_path.write_text(json.dumps(summary, indent=2))
@@ -237,11 +264,15 @@ def main() -> None:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    png_path = plot(rows, out / "sweep.png")
+    png_path = plot(rows, real, out / "sweep.png")
     print("wrote:")
     for path in [png_path, json_path, csv_path, Path(results["files"]["markdown"]), out / "samples"]:
         print(f"  {path}")
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except diffkit.DiffkitError as error:  # a user error: one message and exit code 2, like the diffkit CLI
+        print(f"error ({type(error).__name__}): {error}", file=sys.stderr)
+        sys.exit(2)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from pathlib import Path
 
 import torch
@@ -82,7 +83,7 @@ def main() -> None:
     pipeline = diffkit.Pipeline.load(checkpoint)
     labels = args.label or list(getattr(pipeline.conditioner, "labels", []))[:2]
     if not labels:
-        raise SystemExit(f"{checkpoint}: the model has no class list; name the target labels with --label")
+        raise diffkit.ConditionError(f"{checkpoint}: the model has no class list; name the target labels with --label")
     init = load_input(source, pipeline, args.seconds)
     written.append(save_audio(out / "input.wav", init, pipeline.sample_rate))
     print(f"input {source}: {init.shape[-1] / pipeline.sample_rate:.2f} s at {pipeline.sample_rate} Hz")
@@ -105,4 +106,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except diffkit.DiffkitError as error:  # a user error: one message and exit code 2, like the diffkit CLI
+        print(f"error ({type(error).__name__}): {error}", file=sys.stderr)
+        sys.exit(2)

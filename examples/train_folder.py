@@ -13,6 +13,7 @@ Output: <out>/run/ (train/model.safetensors, samples/<class>/*.wav, evaluate/, r
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--sample-rate", type=int, default=16000, help="model sample rate (files are resampled)")
     parser.add_argument("--seconds", type=float, default=1.0, help="training clip and sample length")
     parser.add_argument("--preset", default="small", help="gblock-unet preset: tiny, small, dag22, dag48")
+    parser.add_argument("--resume", action="store_true", help="continue the run in --out from its newest checkpoint")
     args = parser.parse_args()
     if args.root is None and not args.smoke:
         parser.error("--root DIR is required (or use --smoke to write and use a synthetic folder)")
@@ -97,7 +99,7 @@ def main() -> None:
         root = write_synthetic_folder(args.out / "data", args.sample_rate, seconds=0.1, per_class=4)
         print(f"wrote a synthetic folder dataset to {root}")
     recipe = validate_recipe(build_recipe(args, root), source="train_folder recipe")
-    ctx = run_recipe(recipe)
+    ctx = run_recipe(recipe, resume="auto" if args.resume else None)
     run = ctx.out
     written = [run / "recipe.resolved.yaml", ctx.model_path, run / "train" / "metrics.jsonl"]
     written += sorted(ctx.samples_dir.rglob("*.wav"))
@@ -108,4 +110,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except diffkit.DiffkitError as error:  # a user error: one message and exit code 2, like the diffkit CLI
+        print(f"error ({type(error).__name__}): {error}", file=sys.stderr)
+        sys.exit(2)

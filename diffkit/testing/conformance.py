@@ -61,12 +61,16 @@ def check_network(network: Any, cond_dim: int = COND_DIM) -> None:
 
 
 def check_conditioner(conditioner: Any, conditions: list[Any] | None = None) -> None:
-    """Vectors of width ``dim`` for conditions and null; dropout at 0/1 keeps/replaces every row."""
+    """Vectors of width ``dim`` for conditions and null; training dropout yields each row or the null row."""
     conditions = conditions if conditions is not None else _example_conditions(conditioner)
     cond = conditioner(conditioner.prepare(conditions))
     assert cond.shape == (len(conditions), conditioner.dim)
     null = conditioner.null(len(conditions))
     assert null.shape == cond.shape
+    dropped = conditioner.drop(cond, torch.Generator().manual_seed(0))
+    assert dropped.shape == cond.shape
+    for row, kept, empty in zip(dropped, cond, null, strict=True):
+        assert torch.equal(row, kept) or torch.equal(row, empty), "drop() must return each row or the null row"
     assert isinstance(conditioner.metadata(), dict)
 
 
