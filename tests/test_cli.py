@@ -181,3 +181,12 @@ def test_sample_command_labels_style_transfer_and_errors(tmp_path: Path, model_f
     broken.write_bytes(model_file.read_bytes()[:100])
     code, output = invoke("sample", "-c", str(broken), "-l", "tone", "--out", str(tmp_path / "y"))
     assert code == 2 and "broken.safetensors" in output and "truncated or corrupt" in output
+
+
+def test_balanced_subset_keeps_every_class() -> None:
+    from diffkit.stages.evaluate_stage import balanced_subset
+
+    labels = [0, 0, 0, 0, 1, 1, 2]
+    assert balanced_subset(labels, None) == list(range(7))
+    assert balanced_subset(labels, 4) == [0, 1, 4, 6]
+    assert sorted({labels[i] for i in balanced_subset(labels, 3)}) == [0, 1, 2]

@@ -100,7 +100,9 @@ class EvaluateSection(StrictConfig):
         description="Classifier for the logit score (from `diffkit evaluate train-classifier`); when absent and "
         "logit-score is requested, the stage trains one on the reference split (validation: the valid split).",
     )
-    max_reference: int | None = Field(None, ge=1, description="Use at most this many reference clips (first ones).")
+    max_reference: int | None = Field(
+        None, ge=1, description="Use at most this many clips per real split, taken round-robin over classes."
+    )
 
     @field_validator("embedder", mode="before")
     @classmethod

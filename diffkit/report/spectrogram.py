@@ -15,9 +15,12 @@ import torchaudio
 def log_mel(audio: torch.Tensor, sample_rate: int, n_mels: int = 80) -> torch.Tensor:
     """[C, T] audio → [n_mels, frames] log-mel (dB) of the channel mean."""
     n_fft = 1024 if sample_rate > 24_000 else 512
+    mono = audio.float().mean(0)
+    if mono.shape[-1] <= n_fft // 2:  # reflect padding needs more samples than half a window
+        mono = torch.nn.functional.pad(mono, (0, n_fft // 2 + 1 - mono.shape[-1]))
     mel = torchaudio.transforms.MelSpectrogram(
         sample_rate, n_fft=n_fft, hop_length=n_fft // 4, n_mels=n_mels, f_max=sample_rate / 2
-    )(audio.float().mean(0))
+    )(mono)
     return 10 * torch.log10(mel.clamp_min(1e-10))
 
 

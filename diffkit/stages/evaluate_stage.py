@@ -16,13 +16,30 @@ def export_split(ctx: RunContext, split: str, limit: int | None = None) -> Path:
     if done.is_file():
         return folder
     dataset = build_dataset(ctx.recipe, split)
-    count = len(dataset) if limit is None else min(limit, len(dataset))
-    for index in range(count):
+    indices = balanced_subset(dataset.labels, limit)
+    for index in indices:
         example = dataset[index]
         label = dataset.classes[example.label]
         save_audio(folder / label / f"{index:05d}.wav", example.audio, dataset.sample_rate)
-    done.write_text(f"{count}\n")
+    done.write_text(f"{len(indices)}\n")
     return folder
+
+
+def balanced_subset(labels: list[int], limit: int | None) -> list[int]:
+    """Item indices, at most ``limit`` of them, taken round-robin over classes so every class is present."""
+    if limit is None or limit >= len(labels):
+        return list(range(len(labels)))
+    by_class: dict[int, list[int]] = {}
+    for index, label in enumerate(labels):
+        by_class.setdefault(label, []).append(index)
+    queues = [iter(members) for _, members in sorted(by_class.items())]
+    chosen: list[int] = []
+    while len(chosen) < limit:
+        for queue in queues:
+            index = next(queue, None)
+            if index is not None and len(chosen) < limit:
+                chosen.append(index)
+    return sorted(chosen)
 
 
 def run_evaluate(ctx: RunContext) -> None:
