@@ -38,7 +38,11 @@ def shrink(data: dict[str, Any]) -> dict[str, Any]:
     if data.get("sample") is not None:
         out["sample"] = {**data["sample"], **SAMPLE}
     if data.get("evaluate") is not None:
-        out["evaluate"] = {**data["evaluate"], "embedder": _weightless(data["evaluate"]["embedder"]), "max_reference": 6}
+        out["evaluate"] = {
+            **data["evaluate"],
+            "embedder": _weightless(data["evaluate"]["embedder"]),
+            "max_reference": 6,
+        }
     return out
 
 
