@@ -14,7 +14,7 @@ import torch.distributed as dist
 
 from diffkit.config import validate_config
 from diffkit.datasets import Dataset
-from diffkit.errors import ConfigError
+from diffkit.errors import ConditionError, ConfigError
 from diffkit.pipeline import Pipeline
 from diffkit.training import checkpoint as ckpt
 from diffkit.training.config import TrainConfig
@@ -436,12 +436,9 @@ def _check_data(pipeline: Pipeline, train_set: Dataset, valid_set: Dataset | Non
     channels = train_set[0].audio.shape[0]
     if channels != pipeline.channels:
         raise ConfigError(f"the training clips have {channels} channel(s) but the pipeline models {pipeline.channels}")
-    metadata = pipeline.conditioner.metadata() if hasattr(pipeline.conditioner, "metadata") else {}
-    known = metadata.get("labels")
-    if known is not None:
-        unknown = [name for name in train_set.classes if name not in known]
-        if unknown:
-            raise ConfigError(
-                f"conditioner.labels does not include the dataset classes {unknown}; set conditioner.labels to "
-                f"the dataset's classes ({', '.join(train_set.classes)})"
-            )
+    try:  # every class name must be a condition the conditioner can encode (labels, tag lists, ...)
+        pipeline.conditioner.prepare(list(train_set.classes))
+    except ConditionError as error:
+        raise ConfigError(
+            f"the conditioner cannot encode the dataset's classes ({', '.join(train_set.classes)}): {error}"
+        ) from None
