@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 import torch
+from _example import print_written, run
 
 import diffkit
 from diffkit.audio import crop_or_pad, save_audio
@@ -143,9 +143,7 @@ def main() -> None:
     loss_file = out / "losses.json"
     loss_file.write_text(json.dumps({"steps": args.steps, "loss": losses}, indent=2))
     written.append(loss_file)
-    print("wrote:")
-    for path in written:
-        print(f"  {path}")
+    print_written(written)
 
 
 def save_clips(audio: torch.Tensor, folder: Path, sample_rate: int) -> list[Path]:
@@ -154,8 +152,4 @@ def save_clips(audio: torch.Tensor, folder: Path, sample_rate: int) -> list[Path
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except diffkit.DiffkitError as error:  # a user error: one message and exit code 2, like the diffkit CLI
-        print(f"error ({type(error).__name__}): {error}", file=sys.stderr)
-        sys.exit(2)
+    run(main)

@@ -31,6 +31,7 @@ from typing import Any
 
 import torch
 import torchaudio
+from _example import print_written, run
 from pydantic import Field
 from torch import nn
 
@@ -218,14 +219,8 @@ def main() -> None:
         written.append(save_audio(out / f"brightness-{float(setting):.1f}.wav", clip, sample_rate))
         print(f"brightness {float(setting):.1f}: generated clip's centroid {centroid.item():.0f} Hz")
     written.append(pipeline.save(out / "model.safetensors"))
-    print("wrote:")
-    for path in written:
-        print(f"  {path}")
+    print_written(written)
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except diffkit.DiffkitError as error:  # a user error: one message and exit code 2, like the diffkit CLI
-        print(f"error ({type(error).__name__}): {error}", file=sys.stderr)
-        sys.exit(2)
+    run(main)

@@ -25,11 +25,11 @@ import argparse
 import csv
 import json
 import shutil
-import sys
 from pathlib import Path
 from typing import Any
 
 import matplotlib
+from _example import run
 
 import diffkit
 from diffkit.audio import save_audio
@@ -271,8 +271,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except diffkit.DiffkitError as error:  # a user error: one message and exit code 2, like the diffkit CLI
-        print(f"error ({type(error).__name__}): {error}", file=sys.stderr)
-        sys.exit(2)
+    run(main)

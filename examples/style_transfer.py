@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import argparse
 import math
-import sys
 from pathlib import Path
 
 import torch
+from _example import print_written, run
 
 import diffkit
 from diffkit.audio import load_audio, normalize_peak, save_audio
@@ -100,14 +100,8 @@ def main() -> None:
             f"start {start:.2f}: σ from {pipeline.schedule.sigma(torch.tensor(start)).item():.3g}, "
             f"{steps} steps, labels {labels}"
         )
-    print("wrote:")
-    for path in written:
-        print(f"  {path}")
+    print_written(written)
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except diffkit.DiffkitError as error:  # a user error: one message and exit code 2, like the diffkit CLI
-        print(f"error ({type(error).__name__}): {error}", file=sys.stderr)
-        sys.exit(2)
+    run(main)

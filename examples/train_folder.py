@@ -13,9 +13,10 @@ Output: <out>/run/ (train/model.safetensors, samples/<class>/*.wav, evaluate/, r
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
+
+from _example import print_written, run
 
 import diffkit
 from diffkit.audio import save_audio
@@ -104,14 +105,8 @@ def main() -> None:
     written = [run / "recipe.resolved.yaml", ctx.model_path, run / "train" / "metrics.jsonl"]
     written += sorted(ctx.samples_dir.rglob("*.wav"))
     written += [run / "evaluate" / "evaluation.json", run / "report" / "report.html"]
-    print("wrote:")
-    for path in written:
-        print(f"  {path}")
+    print_written(written)
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except diffkit.DiffkitError as error:  # a user error: one message and exit code 2, like the diffkit CLI
-        print(f"error ({type(error).__name__}): {error}", file=sys.stderr)
-        sys.exit(2)
+    run(main)
