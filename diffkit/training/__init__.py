@@ -8,10 +8,11 @@ Entry point: :func:`train` (see docs/training.md). Modules, each with one job: `
 from diffkit.training.checkpoint import Checkpoint, TrainingState, load_checkpoint, newest_valid
 from diffkit.training.config import TrainConfig
 from diffkit.training.ema import EMA
-from diffkit.training.errors import TrainingDiverged
+from diffkit.training.errors import TrainingDiverged, TrainingWarning
 from diffkit.training.metrics import read_metrics
+from diffkit.training.result import TrainResult
 from diffkit.training.seeding import seeded_pipeline
-from diffkit.training.trainer import TrainingWarning, TrainResult, train
+from diffkit.training.trainer import train
 
 __all__ = [
     "EMA",

@@ -7,3 +7,7 @@ from diffkit.errors import DiffkitError
 
 class TrainingDiverged(DiffkitError):
     """The loss, the gradients or the weights became NaN/inf; nothing after the last good checkpoint was saved."""
+
+
+class TrainingWarning(UserWarning):
+    """Something about a run that the user should know but that does not stop it (e.g. a skipped checkpoint)."""

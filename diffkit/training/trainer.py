@@ -6,7 +6,6 @@ import json
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,16 +13,18 @@ import torch.distributed as dist
 
 from diffkit.config import validate_config
 from diffkit.datasets import Dataset
-from diffkit.errors import ConditionError, ConfigError
+from diffkit.errors import ConfigError
 from diffkit.pipeline import Pipeline
 from diffkit.training import checkpoint as ckpt
+from diffkit.training.checks import check_data, check_metadata
 from diffkit.training.config import TrainConfig
 from diffkit.training.data import BatchPlan, Cursor, batches
 from diffkit.training.ema import EMA
-from diffkit.training.errors import TrainingDiverged
+from diffkit.training.errors import TrainingDiverged, TrainingWarning
 from diffkit.training.metrics import METRICS_NAME, MetricsLog, read_metrics, truncate_after
 from diffkit.training.plot import plot_loss_curve
 from diffkit.training.progress import ProgressBar
+from diffkit.training.result import TrainResult
 from diffkit.training.runtime import Runtime, running
 from diffkit.training.samples import write_samples
 from diffkit.training.seeding import capture_global_rng, restore_global_rng, seed_globals
@@ -33,25 +34,6 @@ from diffkit.training.validation import Validation
 
 Callback = Callable[[dict[str, Any]], None]
 LOSS_CURVE_NAME = "loss_curve.png"
-
-
-class TrainingWarning(UserWarning):
-    """Something about a run that the user should know but that does not stop it (e.g. a skipped checkpoint)."""
-
-
-@dataclass(frozen=True)
-class TrainResult:
-    """Where a run ended and what it left on disk."""
-
-    out_dir: Path
-    step: int
-    interrupted: bool
-    model_path: Path | None
-    last_checkpoint: Path | None
-    best_checkpoint: Path | None
-    best_valid_loss: float | None
-    metrics_path: Path
-    ema: Pipeline = field(repr=False)
 
 
 def train(
@@ -99,10 +81,10 @@ class Trainer:
         self.train_set = train_set
         self.valid_set = valid_set
         self.classes = list(train_set.classes)
-        self.extra_metadata = _check_metadata(extra_metadata)
+        self.extra_metadata = check_metadata(extra_metadata)
         self.callbacks = list(callbacks or [])
         self.length = round(config.clip_seconds * pipeline.sample_rate)
-        _check_data(pipeline, train_set, valid_set)
+        check_data(pipeline, train_set, valid_set)
         seed_globals(config.seed, runtime.rank)
         self.pipeline = pipeline.to(runtime.device)
         if runtime.distributed:
@@ -406,39 +388,3 @@ class Trainer:
     def _plot(self) -> None:
         if self.runtime.is_main:
             plot_loss_curve(read_metrics(self.out_dir / METRICS_NAME), self.out_dir / LOSS_CURVE_NAME)
-
-
-def _check_metadata(extra: dict[str, str] | None) -> dict[str, str]:
-    extra = dict(extra or {})
-    bad = sorted(key for key, value in extra.items() if not isinstance(key, str) or not isinstance(value, str))
-    if bad:
-        raise ConfigError(f"extra_metadata values must be strings (JSON-encode them); offending keys: {bad}")
-    clash = sorted(set(extra) & ckpt.RESERVED_KEYS)
-    if clash:
-        raise ConfigError(f"extra_metadata may not set the keys the trainer writes itself: {clash}")
-    return extra
-
-
-def _check_data(pipeline: Pipeline, train_set: Dataset, valid_set: Dataset | None) -> None:
-    """The data must fit the pipeline: rate, channels, and class names the conditioner knows."""
-    if len(train_set) == 0:
-        raise ConfigError("the training set is empty; check the dataset path and split settings")
-    for name, dataset in (("training", train_set), ("validation", valid_set)):
-        if dataset is None:
-            continue
-        if dataset.sample_rate != pipeline.sample_rate:
-            raise ConfigError(
-                f"the {name} set is at {dataset.sample_rate} Hz but the pipeline models {pipeline.sample_rate} Hz; "
-                "build the dataset with sample_rate=pipeline.sample_rate"
-            )
-        if list(dataset.classes) != list(train_set.classes):
-            raise ConfigError(f"the {name} set's classes {dataset.classes} differ from the training set's")
-    channels = train_set[0].audio.shape[0]
-    if channels != pipeline.channels:
-        raise ConfigError(f"the training clips have {channels} channel(s) but the pipeline models {pipeline.channels}")
-    try:  # every class name must be a condition the conditioner can encode (labels, tag lists, ...)
-        pipeline.conditioner.prepare(list(train_set.classes))
-    except ConditionError as error:
-        raise ConfigError(
-            f"the conditioner cannot encode the dataset's classes ({', '.join(train_set.classes)}): {error}"
-        ) from None
