@@ -9,6 +9,18 @@ from diffkit import Pipeline
 
 LABELS = ["tone", "noise", "impulses"]
 
+# The core DAG components every installation registers under distribution "diffkit".
+CORE_COMPONENTS: list[tuple[str, str]] = [
+    ("schedule", "ve-geometric"),
+    ("network", "gblock-unet"),
+    ("conditioner", "label"),
+    ("guidance", "cfg"),
+    ("guidance", "none"),
+    ("thresholding", "dynamic"),
+    ("thresholding", "percentile"),
+    ("thresholding", "none"),
+]
+
 
 def tiny_config(**overrides: object) -> dict:
     """A DAG-shaped pipeline small enough for unit tests."""

@@ -25,6 +25,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import CORE_COMPONENTS
+
 ROOT = Path(__file__).resolve().parents[1]
 
 HEADER = """
@@ -252,16 +254,7 @@ def test_cli_exits_zero_and_names_the_distribution_of_every_problem(cli: subproc
 
 def test_cli_still_lists_builtins_and_healthy_plugin_components(cli: subprocess.CompletedProcess[str]) -> None:
     rows = _table_rows(cli.stdout)
-    for kind, name in [
-        ("schedule", "ve-geometric"),
-        ("network", "gblock-unet"),
-        ("conditioner", "label"),
-        ("guidance", "cfg"),
-        ("guidance", "none"),
-        ("thresholding", "dynamic"),
-        ("thresholding", "percentile"),
-        ("thresholding", "none"),
-    ]:
+    for kind, name in CORE_COMPONENTS:
         assert (kind, name, "diffkit") in rows
     assert ("thresholding", "halve", "dkt-twin-a") in rows
     assert ("guidance", "still-fine", "dkt-bad-config") in rows

@@ -11,6 +11,7 @@ import pytest
 from diffkit.config import StrictConfig
 from diffkit.errors import ConfigError, RegistryError
 from diffkit.registry import ComponentSpec, PluginWarning, Registry, get_registry, hookimpl
+from tests.conftest import CORE_COMPONENTS
 
 
 class _Config(StrictConfig):
@@ -36,17 +37,7 @@ def _spec(name: str = "thing", kind: str = "guidance") -> ComponentSpec:
 
 def test_builtins_are_registered_with_their_distribution() -> None:
     registry = get_registry()
-    expected = {
-        ("schedule", "ve-geometric"),
-        ("network", "gblock-unet"),
-        ("conditioner", "label"),
-        ("guidance", "cfg"),
-        ("guidance", "none"),
-        ("thresholding", "dynamic"),
-        ("thresholding", "percentile"),
-        ("thresholding", "none"),
-        ("sampler", "consistent-langevin"),
-    }
+    expected = {*CORE_COMPONENTS, ("sampler", "consistent-langevin")}
     found = {(s.kind, s.name) for s in registry.specs()}
     assert expected <= found
     assert all(s.distribution == "diffkit" for s in registry.specs() if (s.kind, s.name) in expected)
