@@ -41,9 +41,7 @@ def main() -> None:
     args = parser.parse_args()
     device = "cuda" if torch.cuda.is_available() else "cpu"
     torch.manual_seed(0)
-    pipeline = Pipeline(
-        {"conditioner": {"name": "label", "labels": LABELS}, "guidance": {"name": "cfg", "scale": 0.0}}
-    ).to(device)
+    pipeline = Pipeline({"conditioner": {"name": "label", "labels": LABELS}}, {"guidance": "none"}).to(device)
     pipeline.eval()
     length = round(args.seconds * pipeline.sample_rate)
     batch = args.batch
@@ -62,7 +60,7 @@ def main() -> None:
                 pipeline.network(x, sigma, cond)
 
         def sampling_loop() -> None:
-            pipeline.sample(LABELS[:batch], seconds=args.seconds, steps=args.steps, guidance=0.0)
+            pipeline.sample(LABELS[:batch], seconds=args.seconds, steps=args.steps)
 
         bare = timed(bare_calls, args.repeats)
         loop = timed(sampling_loop, args.repeats)
@@ -71,18 +69,17 @@ def main() -> None:
         rows.append({"measure": "sampler overhead ratio (loop / bare; target ≤ 1.05)", "seconds": loop / bare})
 
         guide = ClassifierFreeGuidance(ClassifierFreeGuidanceConfig(scale=2.0))
-        score = GuidedScore(pipeline.network, cond, null, guide, pipeline.thresholding)
-        batched = timed(lambda: score(x, 0.5), args.repeats)
-
-        def separate() -> None:
-            c = pipeline.network(x, sigma, cond)
-            u = pipeline.network(x, sigma, null)
-            guide.combine(c, u)
-
-        two = timed(separate, args.repeats)
-        rows.append({"measure": "CFG one batched forward (2B)", "seconds": batched})
-        rows.append({"measure": "CFG two separate forwards (B + B)", "seconds": two})
-        rows.append({"measure": "CFG batched / separate ratio", "seconds": batched / two})
+        guided = {}
+        for forward in ("batched", "separate", "auto"):
+            score = GuidedScore(pipeline.scaled_score, cond, null, guide, pipeline.thresholding, forward)
+            guided[forward] = timed(lambda score=score: score(x, 0.5), args.repeats)
+        rows.append({"measure": "CFG one batched forward (2B)", "seconds": guided["batched"]})
+        rows.append({"measure": "CFG two separate forwards (B + B)", "seconds": guided["separate"]})
+        rows.append({"measure": "CFG batched / separate ratio", "seconds": guided["batched"] / guided["separate"]})
+        fastest = min(guided["batched"], guided["separate"])
+        rows.append(
+            {"measure": "CFG automatic strategy / faster one (target ≤ 1.05)", "seconds": guided["auto"] / fastest}
+        )
 
     path = write(
         "core_bench",

@@ -59,7 +59,8 @@ def main() -> None:
             pipeline.configure_sampling(sampler=name)
             for steps in args.steps:
                 folder = Path(tmp) / name / str(steps)
-                request = GenerationRequest(labels, args.per_class, seconds, steps, seed=0, guidance=args.guidance)
+                gamma = {"scale": args.guidance} if args.guidance is not None else {}
+                request = GenerationRequest(labels, args.per_class, seconds, steps, seed=0, guidance_options=gamma)
                 start = time.perf_counter()
                 generate_clips(pipeline, request, folder, {}, console)
                 elapsed = time.perf_counter() - start

@@ -7,34 +7,29 @@ from __future__ import annotations
 
 import importlib
 
+from diffkit.registry import kinds
 from diffkit.registry.hookspecs import hookimpl
 from diffkit.registry.spec import ComponentSpec
 
-BUILTIN_PACKAGES: tuple[str, ...] = (
-    "schedules",
-    "networks",
-    "conditioners",
-    "guidance",
-    "thresholding",
-    "samplers",
-    "datasets",
-    "embedders",
-    "metrics",
-)
+
+def builtin_packages() -> list[str]:
+    """One package per kind, from the kind table (a package shared by kinds is listed once)."""
+    return list(dict.fromkeys(entry.package for entry in kinds.TABLE))
 
 
 class PackagePlugin:
-    """Plugin object for one built-in package: calls ``diffkit.<package>.components()``."""
+    """Plugin object for one built-in package: calls ``<package>.components()``."""
 
     def __init__(self, package: str) -> None:
         self.package = package
+        self.name = f"diffkit:{package.rsplit('.', 1)[-1]}"
 
     @hookimpl
     def diffkit_components(self) -> list[ComponentSpec]:
         """The package's built-in specs."""
-        return importlib.import_module(f"diffkit.{self.package}").components()
+        return importlib.import_module(self.package).components()
 
 
 def plugins() -> list[PackagePlugin]:
     """One plugin object per built-in package."""
-    return [PackagePlugin(package) for package in BUILTIN_PACKAGES]
+    return [PackagePlugin(package) for package in builtin_packages()]

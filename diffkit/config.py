@@ -23,7 +23,12 @@ def format_validation_error(error: ValidationError, prefix: str = "", model: typ
     lines = []
     for item in error.errors():
         loc = ".".join(str(part) for part in (prefix, *item["loc"]) if part != "")
-        shown = "" if item["type"] == "missing" else f" (got {item.get('input')!r})"
+        problems = (item.get("ctx") or {}).get("problems")
+        if item["type"] == "component_options" and problems:  # a component's own config rejected its options
+            lines.extend(f"{loc}{'' if problem.startswith(':') else '.'}{problem}" for problem in problems)
+            continue
+        quiet = item["type"] == "missing" or item["type"].startswith("component_")
+        shown = "" if quiet else f" (got {item.get('input')!r})"
         line = f"{loc or '<root>'}: {item['msg']}{shown}"
         if item["type"] == "extra_forbidden" and model is not None:
             allowed = _fields_at(model, item["loc"][:-1])

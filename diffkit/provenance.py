@@ -7,8 +7,9 @@ import json
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from diffkit.pipeline.config import PIPELINE_KINDS
-from diffkit.registry import get_registry
+from pydantic import BaseModel
+
+from diffkit.recipes.slots import component_paths, dotted
 
 
 def recipe_hash(resolved: dict[str, Any]) -> str:
@@ -25,16 +26,15 @@ def distribution_version(distribution: str) -> str | None:
         return None
 
 
-def component_versions(pipeline_config: Any) -> dict[str, dict[str, Any]]:
-    """kind → {name, distribution, version} for each pipeline component."""
-    registry = get_registry()
+def component_versions(*configs: BaseModel) -> dict[str, dict[str, Any]]:
+    """Slot → {name, distribution, version} for every component of the given configs (e.g. model and sampling)."""
     out = {}
-    for kind in PIPELINE_KINDS:
-        name = getattr(pipeline_config, kind).name
-        spec = registry.get(kind, name)
-        out[kind] = {
-            "name": name,
-            "distribution": spec.distribution,
-            "version": distribution_version(spec.distribution),
-        }
+    for config in configs:
+        for path, component in component_paths(config):
+            spec = component.spec()
+            out[dotted(path)] = {
+                "name": component.name,
+                "distribution": spec.distribution,
+                "version": distribution_version(spec.distribution),
+            }
     return out

@@ -2,8 +2,10 @@
 
 Shows the two ways of picking components:
 
-- by registry name with options: ``diffkit.Pipeline({"network": {"name": "gblock-unet", ...}, ...})`` and
-  ``pipeline.configure_sampling(guidance=..., sampler=...)`` to swap sampling-time components;
+- by registry name with options: ``diffkit.Pipeline(model, sampling)`` — the model half (``network``, ``conditioner``,
+  ``schedule``, ``objective``) and the sampling half (``sampler``, ``guidance``, ``thresholding``) — and
+  ``pipeline.configure_sampling(guidance=..., sampler=...)`` to swap sampling-time components; per-call options go to
+  the component that owns them (``sampler_options``, ``guidance_options``);
 - by instance: ``diffkit.get_registry().build("sampler", ...)`` returns a component object, which is driven
   directly with the pipeline's guided score function (samplers only ever see ``score(x, sigma)``).
 
@@ -74,10 +76,13 @@ def main() -> None:
             "network": {"name": "gblock-unet", "preset": args.preset},
             "schedule": {"name": "ve-geometric", "sigma_min": 1e-3, "sigma_max": 1.0},
             "conditioner": {"name": "label", "labels": LABELS},
+            "objective": "dsm",
+        },
+        {
             "guidance": {"name": "cfg", "scale": 2.0},
             "thresholding": "dynamic",
             "sampler": {"name": "consistent-langevin", "alpha": 2.0},
-        }
+        },
     )
     registry = diffkit.get_registry()
     print(f"samplers available: {registry.names('sampler')}; guidance: {registry.names('guidance')}")
@@ -123,8 +128,8 @@ def main() -> None:
     # 6. By instance: build a sampler object from the registry and drive it with the guided score function.
     #    Built with the same options as `pipeline`'s sampler, it reproduces pipeline.sample exactly.
     sampler = registry.build("sampler", "consistent-langevin", {"alpha": 2.0})
-    score = pipeline.score_function(LABELS, guidance=2.0)
-    sigmas = pipeline.schedule.sampling_sigmas(args.sample_steps)
+    score = pipeline.score_function(LABELS, guidance_options={"scale": 2.0})
+    sigmas = sampler.sigmas(pipeline.schedule, args.sample_steps)
     per_item = PerItemNoise.from_seeds(list(range(len(LABELS))))
     x = sigmas[0] * per_item(torch.empty(len(LABELS), 1, round(seconds * args.sample_rate)))
     with torch.no_grad():
@@ -137,7 +142,7 @@ def main() -> None:
     per_item = PerItemNoise.from_seeds(list(range(len(LABELS))))
     x = sigmas[0] * per_item(torch.empty_like(x))
     with torch.no_grad():
-        other = stronger.sample(pipeline.score_function(LABELS, guidance=4.0), x, sigmas, per_item)
+        other = stronger.sample(pipeline.score_function(LABELS, {"scale": 4.0}), x, sigmas, per_item)
     written += save_clips(other, out / "samples" / "cfg4-alpha4", args.sample_rate)
 
     loss_file = out / "losses.json"

@@ -186,8 +186,8 @@ def main() -> None:
             "sample_rate": sample_rate,
             "network": {"name": "gblock-unet", "preset": args.preset},
             "conditioner": {"name": NAME, "frequencies": 8, "dim": 32},
-            "guidance": {"name": "cfg", "scale": 2.0},
-        }
+        },
+        {"guidance": {"name": "cfg", "scale": 2.0}},
     )
     audio, brightness, (low, high) = training_set(sample_rate, args.seconds, args.per_class)
     print(f"{len(audio)} clips; brightness 0 ↔ centroid {low:.0f} Hz, 1 ↔ {high:.0f} Hz")

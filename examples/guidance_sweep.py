@@ -126,7 +126,9 @@ def sample_gamma(
     for start in range(0, len(wanted), args.batch_size):
         batch = wanted[start : start + args.batch_size]
         seeds = list(range(start, start + len(batch)))
-        audio = pipeline.sample(batch, seconds=args.seconds, steps=args.steps, guidance=gamma, seed=seeds)
+        audio = pipeline.sample(
+            batch, seconds=args.seconds, steps=args.steps, guidance_options={"scale": gamma}, seed=seeds
+        )
         for offset, (label, clip) in enumerate(zip(batch, audio, strict=True)):
             save_audio(folder / label / f"{label}_{start + offset:03d}.wav", clip, pipeline.sample_rate)
     return len(wanted)

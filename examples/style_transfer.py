@@ -92,7 +92,12 @@ def main() -> None:
         # Keep the level spacing of a full N-step run: a lower start takes proportionally fewer steps.
         steps = max(2, round(args.steps * start))
         audio = pipeline.sample(
-            labels, init_audio=init, start=start, steps=steps, guidance=args.guidance, seed=args.seed
+            labels,
+            init_audio=init,
+            start=start,
+            steps=steps,
+            guidance_options={"scale": args.guidance} if args.guidance is not None else None,
+            seed=args.seed,
         )
         for label, clip in zip(labels, audio, strict=True):
             written.append(save_audio(out / label / f"start-{start:.2f}.wav", clip, pipeline.sample_rate))

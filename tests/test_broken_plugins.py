@@ -40,12 +40,13 @@ class Options(StrictConfig):
 
 
 class PassThrough:
-    needs_unconditional = False
-
     def __init__(self, config: Options) -> None:
         self.config = config
 
-    def combine(self, conditional: torch.Tensor, unconditional: torch.Tensor | None) -> torch.Tensor:
+    def needs_unconditional(self, sigma: float) -> bool:
+        return False
+
+    def combine(self, conditional: torch.Tensor, unconditional: torch.Tensor | None, sigma: float) -> torch.Tensor:
         return conditional * self.config.scale
 """
 
@@ -182,18 +183,19 @@ attempt("no_model", lambda: registry.get("guidance", "no-model").distribution)
 attempt("halve", lambda: registry.build("thresholding", "halve")(torch.tensor([[[1.0, -3.0]]])).tolist())
 attempt("still_fine", lambda: registry.get("guidance", "still-fine").distribution)
 attempt("cfg", lambda: registry.build("guidance", "cfg", {"scale": 1.5}).combine(
-    torch.ones(1, 1, 2), torch.zeros(1, 1, 2)).tolist())
+    torch.ones(1, 1, 2), torch.zeros(1, 1, 2), 0.5).tolist())
 attempt("recipe", lambda: load_recipe("recipes/quickstart.yaml").stages())
 
 
 def sample():
-    pipeline = Pipeline({
-        "sample_rate": 8000,
-        "network": {"name": "gblock-unet", "preset": "tiny"},
-        "conditioner": {"name": "label", "labels": ["a", "b"]},
-        "guidance": "still-fine",
-        "thresholding": "halve",
-    })
+    pipeline = Pipeline(
+        {
+            "sample_rate": 8000,
+            "network": {"name": "gblock-unet", "preset": "tiny"},
+            "conditioner": {"name": "label", "labels": ["a", "b"]},
+        },
+        {"guidance": "still-fine", "thresholding": "halve"},
+    )
     audio = pipeline.sample(["a", "b"], length=40, steps=2, seed=0)
     return [list(audio.shape), bool(torch.isfinite(audio).all())]
 

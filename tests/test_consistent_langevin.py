@@ -118,7 +118,7 @@ def test_guided_gaussian_matches_linear_recursion(gamma: float, steps: int, alph
     x = sigmas[0] * noise(torch.empty(batch, 1, length, dtype=torch.float64))
     guide = ClassifierFreeGuidance(ClassifierFreeGuidanceConfig(scale=gamma))
     cond = torch.ones(batch, 1, dtype=torch.float64)
-    score = GuidedScore(network, cond, torch.zeros(1, 1, dtype=torch.float64), guide, NoThresholding())
+    score = GuidedScore(network, cond, torch.zeros(1, 1, dtype=torch.float64), guide, NoThresholding(), "batched")
     out = ConsistentLangevin(ConsistentLangevinConfig(alpha=alpha)).sample(score, x, sigmas, noise)
     assert network.batch_sizes == [2 * batch] * steps  # one batched forward per step
 

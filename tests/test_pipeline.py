@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from diffkit import CheckpointError, ConditionError, ConfigError, Pipeline
-from diffkit.losses import denoising_score_matching
+from diffkit.objectives.dsm import DenoisingScoreMatching
 from diffkit.testing import GaussianNetwork
 from tests.conftest import LABELS, tiny_config
 
@@ -23,7 +23,7 @@ def test_dsm_loss_minimum_with_exact_score(s: float, sigma: float, mu: float) ->
     x0 = mu + s * torch.randn(4, 1, 20000, generator=gen, dtype=torch.float64)
     sig = torch.full((4,), sigma, dtype=torch.float64)
     noise = torch.randn(x0.shape, generator=gen, dtype=torch.float64)
-    loss = denoising_score_matching(GaussianNetwork(mu, s), x0, sig, torch.ones(4, 1), noise)
+    loss = DenoisingScoreMatching().loss(GaussianNetwork(mu, s), x0, sig, torch.ones(4, 1), noise)
     expected = s**2 / (s**2 + sigma**2)
     assert float(2 * loss.mean()) == pytest.approx(expected, rel=0.03, abs=1e-3)
 
@@ -52,16 +52,33 @@ def test_batch_independence_with_real_network(tiny_pipeline: Pipeline) -> None:
     torch.testing.assert_close(batch[1], alone[0], atol=1e-5, rtol=1e-5)
 
 
-def test_guidance_and_alpha_overrides_are_validated(tiny_pipeline: Pipeline) -> None:
-    base = tiny_pipeline.sample(["tone"], seconds=0.02, steps=3, guidance=0.0)
-    guided = tiny_pipeline.sample(["tone"], seconds=0.02, steps=3, guidance=3.0)
+def test_sampling_options_go_to_the_component_that_owns_them(tiny_pipeline: Pipeline) -> None:
+    base = tiny_pipeline.sample(["tone"], seconds=0.02, steps=3, guidance_options={"scale": 0.0})
+    guided = tiny_pipeline.sample(["tone"], seconds=0.02, steps=3, guidance_options={"scale": 3.0})
     assert not torch.allclose(base, guided)
-    with pytest.raises(ConfigError, match=r"guidance\.scale"):
-        tiny_pipeline.sample(["tone"], seconds=0.02, steps=3, guidance=-1.0)
-    with pytest.raises(ConfigError, match=r"sampler\.alpha"):
-        tiny_pipeline.sample(["tone"], seconds=0.02, steps=3, alpha=0.5)
-    deterministic = [tiny_pipeline.sample(["tone"], seconds=0.02, steps=3, alpha=1.0, seed=s) for s in (0, 1)]
+    with pytest.raises(ConfigError, match=r"guidance_options\.scale"):
+        tiny_pipeline.sample(["tone"], seconds=0.02, steps=3, guidance_options={"scale": -1.0})
+    with pytest.raises(ConfigError, match=r"sampler_options\.alpha"):
+        tiny_pipeline.sample(["tone"], seconds=0.02, steps=3, sampler_options={"alpha": 0.5})
+    deterministic = [
+        tiny_pipeline.sample(["tone"], seconds=0.02, steps=3, sampler_options={"alpha": 1.0}, seed=s) for s in (0, 1)
+    ]
     assert not torch.allclose(*deterministic)  # different start noise; α = 1 only removes the injected noise
+    assert tiny_pipeline.sampling.sampler.config.alpha == 2.0  # a per-call option never changes the configuration
+
+
+def test_an_option_the_component_lacks_names_the_component(tiny_pipeline: Pipeline) -> None:
+    tiny_pipeline.configure_sampling(guidance="none")
+    with pytest.raises(ConfigError, match=r"guidance 'none' has no option 'scale' \(its options: none\)"):
+        tiny_pipeline.sample(["tone"], seconds=0.02, steps=3, guidance_options={"scale": 2.0})
+    with pytest.raises(ConfigError, match=r"sampler 'consistent-langevin' has no option 'churn'.*alpha"):
+        tiny_pipeline.sample(["tone"], seconds=0.02, steps=3, sampler_options={"churn": 1.0})
+
+
+@pytest.mark.parametrize("start", [0.0, -0.5, 1.5])
+def test_start_outside_unit_interval_is_a_config_error(tiny_pipeline: Pipeline, start: float) -> None:
+    with pytest.raises(ConfigError, match=r"start: .*\(0, 1\]"):
+        tiny_pipeline.sample(["tone"], seconds=0.02, steps=3, start=start)
 
 
 def test_style_transfer_start_and_init_audio(tiny_pipeline: Pipeline) -> None:
@@ -119,9 +136,11 @@ def test_truncated_or_foreign_checkpoint_is_a_clear_error(tmp_path, tiny_pipelin
 
 
 def test_unknown_component_and_bad_option_name_the_key() -> None:
-    with pytest.raises(ConfigError, match=r"sampler\.name: unknown sampler 'fast'"):
-        Pipeline(tiny_config(sampler={"name": "fast"}))
-    with pytest.raises(ConfigError, match=r"network: .*strides has 7 entries"):
+    with pytest.raises(ConfigError, match=r"sample\.sampler\.name: unknown sampler 'fast'"):
+        Pipeline(tiny_config(), {"sampler": {"name": "fast"}})
+    with pytest.raises(ConfigError, match=r"model\.network: .*strides has 7 entries"):
         Pipeline(tiny_config(network={"name": "gblock-unet", "preset": "tiny", "strides": [2, 2, 2, 2, 2, 2, 2]}))
-    with pytest.raises(ConfigError, match=r"thresholding\.percentile"):
-        Pipeline(tiny_config(thresholding={"name": "percentile", "percentile": 150}))
+    with pytest.raises(ConfigError, match=r"sample\.thresholding\.percentile"):
+        Pipeline(tiny_config(), {"thresholding": {"name": "percentile", "percentile": 150}})
+    with pytest.raises(ConfigError, match=r"model\.sampler: unknown key; allowed keys here: .*objective"):
+        Pipeline(tiny_config(sampler="consistent-langevin"))  # sampling components are not part of the model

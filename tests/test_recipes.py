@@ -79,8 +79,10 @@ def test_malformed_files(tmp_path: Path) -> None:
 def test_json_schema_lists_components_with_their_options() -> None:
     schema = recipe_json_schema()
     sampler = schema["$defs"]["SampleSection"]["properties"]["sampler"]
-    names = {choice["properties"]["name"]["const"] for choice in sampler["oneOf"]}
+    bare, *choices = sampler["oneOf"]
+    assert "consistent-langevin" in bare["enum"]  # a bare name is shorthand for the component with its defaults
+    names = {choice["properties"]["name"]["const"] for choice in choices}
     assert "consistent-langevin" in names
-    choice = next(c for c in sampler["oneOf"] if c["properties"]["name"]["const"] == "consistent-langevin")
+    choice = next(c for c in choices if c["properties"]["name"]["const"] == "consistent-langevin")
     assert choice["properties"]["alpha"]["minimum"] == 1.0 and choice["additionalProperties"] is False
     assert "ComponentRef" not in schema["$defs"]

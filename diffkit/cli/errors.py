@@ -1,13 +1,14 @@
-"""Turning user errors into a one-paragraph message and a non-zero exit code (tracebacks only with --debug)."""
+"""Turning user errors into a one-paragraph message on stderr and exit code 2 (tracebacks only with --debug)."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from diffkit.errors import DiffkitError
 
@@ -15,6 +16,16 @@ F = TypeVar("F", bound=Callable[..., Any])
 USER_ERROR = 2
 err_console = Console(stderr=True)
 state = {"debug": False}
+
+
+def report(error: DiffkitError) -> NoReturn:
+    """Print ``error`` on stderr verbatim (never read as markup, so ``[tone, dog]`` survives) and exit 2."""
+    message = Text("error", style="bold red")
+    message.append(f" ({type(error).__name__}): ", style="bold red")
+    message.append(str(error))
+    err_console.print(message, soft_wrap=True, highlight=False)
+    err_console.print(Text("run with --debug for a traceback", style="dim"))
+    raise typer.Exit(USER_ERROR)
 
 
 def user_errors(function: F) -> F:
@@ -27,8 +38,6 @@ def user_errors(function: F) -> F:
         except DiffkitError as error:
             if state["debug"]:
                 raise
-            err_console.print(f"[bold red]error[/] ({type(error).__name__}): {error}", highlight=False)
-            err_console.print("[dim]run with --debug for a traceback[/]")
-            raise typer.Exit(USER_ERROR) from None
+            report(error)
 
     return wrapper  # type: ignore[return-value]

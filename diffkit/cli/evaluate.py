@@ -6,12 +6,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from diffkit.cli import errors
+from diffkit.cli.options import parse_assignments
 from diffkit.errors import ConfigError, DiffkitError
 
 evaluate_app = typer.Typer(
@@ -19,17 +19,6 @@ evaluate_app = typer.Typer(
     no_args_is_help=False,
 )
 console = Console()
-
-
-def parse_assignments(items: list[str] | None, what: str) -> dict[str, Any]:
-    """``["a=1", "b=x"]`` → ``{"a": 1, "b": "x"}`` (values read as YAML scalars)."""
-    out: dict[str, Any] = {}
-    for item in items or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise ConfigError(f"{what} {item!r} is not KEY=VALUE")
-        out[key.strip()] = yaml.safe_load(value) if value.strip() else ""
-    return out
 
 
 def parse_metric_options(items: list[str] | None) -> dict[str, dict[str, Any]]:
@@ -146,8 +135,7 @@ def evaluate(
     except DiffkitError as error:
         if errors.state["debug"]:
             raise
-        console.print(f"[red]error:[/red] {escape(str(error))}", soft_wrap=True)
-        raise typer.Exit(errors.USER_ERROR) from None
+        errors.report(error)
     _print_rows(results)
     if "files" in results:
         console.print(
@@ -193,8 +181,7 @@ def train_classifier_command(
     except DiffkitError as error:
         if errors.state["debug"]:
             raise
-        console.print(f"[red]error:[/red] {escape(str(error))}", soft_wrap=True)
-        raise typer.Exit(errors.USER_ERROR) from None
+        errors.report(error)
     accuracy = ", ".join(f"{split} {value:.1%}" for split, value in report["accuracy"].items())
     summary = f"classes: {', '.join(report['classes'])}; best epoch {report['best_epoch']}; accuracy: {accuracy}"
     console.print(summary, soft_wrap=True, markup=False)

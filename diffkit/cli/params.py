@@ -7,22 +7,28 @@ from rich.console import Console
 from rich.table import Table
 
 from diffkit.cli.errors import user_errors
+from diffkit.cli.options import parse_assignments
 
 
 @user_errors
 def params(
-    preset: str = typer.Option("dag48", help="gblock-unet preset."),
+    preset: str | None = typer.Option(None, help="Shorthand for --option preset=NAME (gblock-unet: dag48 default)."),
     network: str = typer.Option("gblock-unet", help="Network component."),
+    option: list[str] | None = typer.Option(None, "--option", "-o", help="Network option KEY=VALUE (repeat)."),
     labels: int = typer.Option(10, min=1, help="Number of labels v (condition width 10·v)."),
 ) -> None:
     """Print the per-module parameter table of a network (DAG48: the paper's 22 M)."""
     from diffkit.networks.summary import parameter_table
-    from diffkit.registry import get_registry
+    from diffkit.registry.component import Component
 
-    spec = get_registry().get("network", network)
-    options = {"preset": preset} if "preset" in spec.config.model_fields else {}
-    model = spec.build(options, cond_dim=10 * labels, channels=1)
-    table = Table(title=f"{network} {preset if options else ''} (cond_dim {10 * labels})")
+    component = Component.resolve("network", network, where="--network")
+    options = parse_assignments(option, "--option")
+    if preset is not None:
+        options.setdefault("preset", preset)
+    component = component.with_options(where="--option", **options)
+    model = component.build(cond_dim=10 * labels, channels=1)
+    described = ", ".join(f"{key}={value}" for key, value in options.items())
+    table = Table(title=f"{network} {described} (cond_dim {10 * labels})")
     table.add_column("module")
     table.add_column("parameters", justify="right")
     for name, count in parameter_table(model):

@@ -34,27 +34,9 @@ def show(
     overrides: list[str] | None = typer.Argument(None, help="Dotted overrides."),
     smoke: bool = typer.Option(False, "--smoke"),
 ) -> None:
-    """Print the fully resolved recipe (defaults spelled out) as YAML."""
-    from diffkit.pipeline.config import resolve_component, resolved_ref
-    from diffkit.recipes.loader import component_refs
-
+    """Print the fully resolved recipe (every component option spelled out) as YAML."""
     loaded = load_recipe(recipe, overrides or [], smoke=smoke)
-    data = loaded.model_dump(mode="json")
-    for kind, path, ref in component_refs(loaded):
-        _, options = resolve_component(kind, ref, path)
-        node, *keys = path.split(".")
-        target = data[node]
-        for key in keys[:-1]:
-            target = target[int(key)] if key.isdigit() else target[key]
-        last = keys[-1] if keys else None
-        full = resolved_ref(ref, options).model_dump(mode="json")
-        if last is None:
-            data[node] = full
-        elif last.isdigit():
-            target[int(last)] = full
-        else:
-            target[last] = full
-    typer.echo(yaml.safe_dump(data, sort_keys=False))
+    typer.echo(yaml.safe_dump(loaded.model_dump(mode="json"), sort_keys=False))
 
 
 @recipe_app.command()

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
 
 from diffkit.cli.errors import user_errors
+from diffkit.cli.options import parse_assignments
+
+
+def sampling_options(shorthand: dict[str, float | None], assignments: list[str] | None, flag: str) -> dict[str, Any]:
+    """``--alpha 2`` style shorthands plus ``--sampler-option key=value`` pairs, as one options mapping."""
+    options = {key: value for key, value in shorthand.items() if value is not None}
+    options.update(parse_assignments(assignments, flag))
+    return options
 
 
 @user_errors
@@ -16,34 +25,39 @@ def sample(
     label: list[str] | None = typer.Option(None, "--label", "-l", help="Label to generate (repeat); default all."),
     number: int = typer.Option(1, "--number", "-n", min=1, help="Clips per label."),
     seconds: float = typer.Option(4.0, min=0.001, help="Clip duration (ignored with --init)."),
-    steps: int = typer.Option(100, min=1, help="Sampling steps N."),
-    guidance: float | None = typer.Option(None, help="Guidance weight γ (default: the model's)."),
-    alpha: float | None = typer.Option(None, help="Sampler α (default: the model's)."),
+    steps: int = typer.Option(100, min=1, help="Noise levels N of the sampler's grid."),
     sampler: str | None = typer.Option(None, help="Sampler component to use instead of the model's."),
+    guidance_name: str | None = typer.Option(
+        None, "--guidance-name", help="Guidance component instead of the model's."
+    ),
+    guidance: float | None = typer.Option(None, help="Shorthand for --guidance-option scale=γ."),
+    alpha: float | None = typer.Option(None, help="Shorthand for --sampler-option alpha=α (consistent-langevin)."),
+    sampler_option: list[str] | None = typer.Option(
+        None, "--sampler-option", help="Sampler option KEY=VALUE (repeat), e.g. grid=karras."
+    ),
+    guidance_option: list[str] | None = typer.Option(
+        None, "--guidance-option", help="Guidance option KEY=VALUE (repeat), e.g. sigma_lo=0.05."
+    ),
     seed: int = typer.Option(0, help="Clip i uses seed + i."),
     batch_size: int = typer.Option(8, min=1, help="Clips generated together."),
     out: Path = typer.Option(Path("samples"), "--out", "-o", help="Output folder."),
     init: Path | None = typer.Option(None, help="Style transfer: start from this audio file."),
-    start: float = typer.Option(1.0, min=0.0, max=1.0, help="Start level t ∈ (0, 1]; < 1 begins part-way down."),
+    start: float = typer.Option(1.0, help="Start level t ∈ (0, 1]; < 1 begins part-way down (with --init)."),
     device: str = typer.Option("auto", help="'auto', 'cpu', 'cuda' or 'cuda:N'."),
 ) -> None:
     """Generate labelled clips (WAV + JSON provenance + spectrogram PNG) from a trained model."""
-    import torch
-
     from diffkit.audio import load_audio, normalize_peak
+    from diffkit.device import resolve_device
     from diffkit.pipeline import Pipeline
+    from diffkit.samplers.grids import check_levels
     from diffkit.stages.generate import GenerationRequest, generate_clips
 
-    target = torch.device(
-        "cuda" if device == "auto" and torch.cuda.is_available() else "cpu" if device == "auto" else device
-    )
-    pipeline = Pipeline.load(checkpoint, device=target)
-    if sampler:
-        pipeline.configure_sampling(sampler=sampler)
+    check_levels(steps, start)
+    pipeline = Pipeline.load(checkpoint, device=resolve_device(device, "--device"))
+    components = {"sampler": sampler, "guidance": guidance_name}
+    pipeline.configure_sampling(**{kind: name for kind, name in components.items() if name})
     labels = list(label) if label else list(getattr(pipeline.conditioner, "labels", []))
-    init_audio = None
-    if init is not None:
-        init_audio = normalize_peak(load_audio(init, pipeline.sample_rate))
+    init_audio = normalize_peak(load_audio(init, pipeline.sample_rate)) if init is not None else None
     request = GenerationRequest(
         labels=labels,
         per_class=number,
@@ -51,12 +65,12 @@ def sample(
         steps=steps,
         seed=seed,
         batch_size=batch_size,
-        guidance=guidance,
-        alpha=alpha,
+        sampler_options=sampling_options({"alpha": alpha}, sampler_option, "--sampler-option"),
+        guidance_options=sampling_options({"scale": guidance}, guidance_option, "--guidance-option"),
         init_audio=init_audio,
         init_path=str(init) if init else None,
         start=start,
     )
     provenance = {"checkpoint": str(checkpoint), "diffkit_version": __import__("diffkit").__version__}
     clips = generate_clips(pipeline, request, out, provenance, Console())
-    Console().print(f"wrote {len(clips)} clips to {out}")
+    Console().print(f"wrote {len(clips)} clips to {out}", markup=False)

@@ -50,7 +50,7 @@ def dropout_to_null(
 
 def components() -> list[ComponentSpec]:
     """Built-in conditioners."""
-    from diffkit.conditioners.label import LabelConditioner, LabelConditionerConfig
+    from diffkit.conditioners.label import LabelConditioner, LabelConditionerConfig, fill_labels
 
     return [
         ComponentSpec(
@@ -60,5 +60,6 @@ def components() -> list[ComponentSpec]:
             LabelConditionerConfig,
             "One class label → embedding E ∈ R^{v×10v}, learnable zero-initialised null token (DAG).",
             example={"labels": ["dog_bark", "siren", "rain"]},
+            fit_data=fill_labels,
         )
     ]

@@ -85,3 +85,10 @@ class LabelConditioner(nn.Module):
     def metadata(self) -> dict[str, Any]:
         """Class names, stored with the model so sampling by name works after training."""
         return {"labels": self.labels}
+
+
+def fill_labels(config: LabelConditionerConfig, dataset: Any) -> LabelConditionerConfig:
+    """Class names from the training set when the recipe gives none (their order fixes the ids)."""
+    if config.labels:
+        return config
+    return config.model_copy(update={"labels": list(dataset.classes)})

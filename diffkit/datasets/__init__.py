@@ -82,6 +82,7 @@ def components() -> list[ComponentSpec]:
             SyntheticConfig,
             "Built-in generated clips (tone, impulses, noise, modulated, chirp); deterministic, no files.",
             example={"seconds": 0.1, "items_per_class": {"train": 2, "valid": 1, "test": 1}},
+            smoke={"items_per_class": {"train": 4, "valid": 2, "test": 2}},
         ),
         ComponentSpec(
             "dataset",

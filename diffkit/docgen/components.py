@@ -14,11 +14,11 @@ from pathlib import Path, PurePath
 from types import ModuleType
 from typing import Any
 
-from diffkit.builtins import BUILTIN_PACKAGES, plugins
+from diffkit.builtins import plugins
 from diffkit.docgen.fields import HEADERS, model_rows
 from diffkit.docgen.markdown import GENERATED_NOTE, anchor, cell, code, docstring, prose, slug, table, value
 from diffkit.errors import RegistryError
-from diffkit.registry import KINDS, ComponentSpec, PluginWarning, Registry
+from diffkit.registry import ComponentSpec, PluginWarning, Registry, kinds
 from diffkit.registry.registry import BUILTIN_DISTRIBUTION
 
 SOURCE_ROOT = Path(__file__).resolve().parents[2]
@@ -30,7 +30,7 @@ def builtin_registry() -> Registry:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PluginWarning)
         for plugin in plugins():
-            registry.add_plugin(plugin, f"diffkit:{plugin.package}", BUILTIN_DISTRIBUTION)
+            registry.add_plugin(plugin, plugin.name, BUILTIN_DISTRIBUTION)
     if registry.problems:
         details = "; ".join(f"{p.plugin}: {p.message}" for p in registry.problems)
         raise RegistryError(f"built-in components failed to register, fix them before generating docs: {details}")
@@ -39,17 +39,8 @@ def builtin_registry() -> Registry:
 
 @functools.cache
 def kind_modules() -> dict[str, ModuleType]:
-    """Kind → the package whose docstring holds its protocol (``diffkit/<kind-plural>/__init__.py``)."""
-    modules: dict[str, ModuleType] = {}
-    for package in BUILTIN_PACKAGES:
-        module = importlib.import_module(f"diffkit.{package}")
-        for spec in module.components():
-            modules.setdefault(spec.kind, module)
-    for kind in KINDS:
-        for candidate in (f"diffkit.{kind}s", f"diffkit.{kind}"):
-            if kind not in modules and importlib.util.find_spec(candidate) is not None:
-                modules[kind] = importlib.import_module(candidate)
-    return modules
+    """Kind → the package whose docstring holds its protocol (from the kind table)."""
+    return {entry.name: importlib.import_module(entry.package) for entry in kinds.TABLE}
 
 
 def portable(data: Any) -> Any:
@@ -81,7 +72,7 @@ def kind_anchor(kind: str) -> str:
 def options_section(registry: Registry, heading: str = "##") -> str:
     """Per kind, per component: description, example config and the option table."""
     parts: list[str] = []
-    for kind in KINDS:
+    for kind in kinds.names():
         specs = registry.specs(kind)
         if not specs:
             continue
@@ -111,11 +102,11 @@ def components_page(registry: Registry) -> str:
             ("kind", "built-in components"),
             [
                 [f"[{kind}](#{kind_anchor(kind)})", ", ".join(code(s.name) for s in registry.specs(kind)) or "–"]
-                for kind in KINDS
+                for kind in kinds.names()
             ],
         ),
     ]
-    for kind in KINDS:
+    for kind in kinds.names():
         parts.append(f"## {anchor(kind_anchor(kind))}{kind}")
         module = modules.get(kind)
         if module is not None:

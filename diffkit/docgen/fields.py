@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
 from diffkit.docgen.markdown import cell, code, summary, value
+from diffkit.registry.component import Component
 
 NONE = type(None)
 REQUIRED = "**required**"
@@ -97,7 +98,16 @@ def default_of(field: FieldInfo) -> Any:
 def default_cell(field: FieldInfo) -> str:
     """The default as a recipe would spell it, **required**, or "computed"."""
     default = default_of(field)
-    return default if default is REQUIRED or default is COMPUTED else code(value(default))
+    return default if default is REQUIRED or default is COMPUTED else code(value(_named(default)))
+
+
+def _named(default: Any) -> Any:
+    """A component default shown as ``{name: …}``: its options' defaults are documented with the component."""
+    if isinstance(default, Component):
+        return {"name": default.name}
+    if isinstance(default, list):
+        return [_named(item) for item in default]
+    return default
 
 
 def type_cell(annotation: Any, metadata: list[Any] | tuple[Any, ...] = ()) -> str:

@@ -10,10 +10,9 @@ from pydantic.fields import FieldInfo
 from diffkit.docgen.components import kind_anchor, kind_modules, options_section
 from diffkit.docgen.fields import HEADERS, NONE, Row, all_defaults, default_cell, default_of, model_rows, nested_model
 from diffkit.docgen.markdown import GENERATED_NOTE, anchor, cell, code, docstring, prose, slug, summary, table
-from diffkit.pipeline.config import ComponentRef
-from diffkit.recipes.json_schema import SLOTS
 from diffkit.recipes.schema import STAGES, Recipe
 from diffkit.registry import Registry
+from diffkit.registry.component import slot_kind
 
 INTRO = (
     "Every key a recipe accepts, generated from the pydantic models in `diffkit/recipes/schema.py` and "
@@ -55,8 +54,8 @@ def section_rows(model: type[BaseModel], path: str) -> tuple[list[Row], list[tup
     sections: list[tuple[str, type[BaseModel]]] = []
 
     def special(owner: type[BaseModel], name: str, field: FieldInfo) -> tuple[str, str, str] | None:
-        if _holds_component(field.annotation):
-            kind = SLOTS.get((owner.__name__, name))
+        kind = slot_kind(field)
+        if kind is not None:
             module = kind_modules().get(kind) if kind else None
             fallback = cell(summary(module.__doc__)) if module is not None else ""
             return _component_type(kind, field.annotation), default_cell(field), fallback
@@ -71,12 +70,6 @@ def section_rows(model: type[BaseModel], path: str) -> tuple[list[Row], list[tup
 
     rows = model_rows(model, special=special)
     return rows, sections
-
-
-def _holds_component(annotation: Any) -> bool:
-    if annotation is ComponentRef:
-        return True
-    return any(_holds_component(arg) for arg in get_args(annotation))
 
 
 def _component_type(kind: str | None, annotation: Any) -> str:

@@ -56,6 +56,7 @@ def components() -> list[ComponentSpec]:
             OpenL3Config,
             "OpenL3 env/mel256/512 at 48 kHz, 1 s windows: the paper's FD embedder (weights file required).",
             example={"random_weights": True, "hop_seconds": 1.0},
+            smoke={"random_weights": True, "weights": None},
         ),
         ComponentSpec(
             "embedder",
@@ -64,6 +65,7 @@ def components() -> list[ComponentSpec]:
             AisfxConfig,
             "aisfx sound-effects embeddings (44.1 kHz, 512-d, offline weights); FD not comparable with the paper.",
             example={"random_weights": True},
+            smoke={"random_weights": True, "checkpoint": None},
         ),
         ComponentSpec(
             "embedder",

@@ -57,8 +57,8 @@ def build_metrics(
     metrics = {}
     for name in names:
         config = dict(configs.get(name, {}))
-        if name == "logit-score" and classifier is not None:
-            config.setdefault("classifier", str(classifier))
+        if name == "logit-score" and classifier is not None and config.get("classifier") is None:
+            config["classifier"] = str(classifier)
         metric = get_registry().build("metric", name, config)
         if getattr(metric, "unusable_reason", None):
             raise ConfigError(metric.unusable_reason)

@@ -14,11 +14,13 @@ class NoGuidanceConfig(StrictConfig):
 class NoGuidance:
     """Returns the conditional output unchanged; never asks for an unconditional pass."""
 
-    needs_unconditional = False
-
     def __init__(self, config: NoGuidanceConfig | None = None) -> None:
         self.config = config or NoGuidanceConfig()
 
-    def combine(self, conditional: torch.Tensor, unconditional: torch.Tensor | None) -> torch.Tensor:
+    def needs_unconditional(self, sigma: float) -> bool:
+        """Never."""
+        return False
+
+    def combine(self, conditional: torch.Tensor, unconditional: torch.Tensor | None, sigma: float) -> torch.Tensor:
         """The conditional output."""
         return conditional

@@ -28,6 +28,8 @@ def components() -> list[ComponentSpec]:
     """Built-in networks."""
     from diffkit.networks.gblock_unet import GBlockUNet, GBlockUNetConfig
 
+    ARCHITECTURE_KEYS = [key for key in GBlockUNetConfig.model_fields if key != "preset"]
+
     return [
         ComponentSpec(
             "network",
@@ -36,5 +38,6 @@ def components() -> list[ComponentSpec]:
             GBlockUNetConfig,
             "DAG's waveform UNet: FiLM-conditioned GBlocks, biGRU bottleneck (presets dag48, dag22, small, tiny).",
             example={"preset": "tiny"},
+            smoke={"preset": "tiny", **dict.fromkeys(ARCHITECTURE_KEYS)},
         )
     ]

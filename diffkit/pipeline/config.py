@@ -1,66 +1,60 @@
-"""Pipeline configuration: which component of each kind, with its options, validated by its own model."""
+"""The two halves of a composition: what is trained (:class:`PipelineConfig`, a recipe's ``model`` section) and how
+it is sampled (:class:`SamplingConfig`, the component part of a recipe's ``sample`` section).
+
+Every component field is validated once, against that component's own config, into a
+:class:`~diffkit.registry.component.Component`; defaults are the components' own (DAG's composition).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from diffkit.config import StrictConfig
-from diffkit.errors import ConfigError
-from diffkit.registry import ComponentSpec, Registry, get_registry
+from diffkit.registry.component import Component, Slot, default
+from diffkit.registry.kinds import kinds_with_role
 
-PIPELINE_KINDS: tuple[str, ...] = ("schedule", "conditioner", "network", "guidance", "thresholding", "sampler")
-
-
-class ComponentRef(BaseModel):
-    """``{name: <registered name>, <option>: <value>, ...}``; options are checked against the component."""
-
-    model_config = ConfigDict(extra="allow")
-
-    name: str = Field(description="Registered component name (see `diffkit plugins`).")
-
-    def options(self) -> dict[str, Any]:
-        """Everything but ``name``."""
-        return dict(self.model_extra or {})
-
-
-def _ref(name: str, **options: Any) -> ComponentRef:
-    return ComponentRef(name=name, **options)
+MODEL_KINDS: tuple[str, ...] = kinds_with_role("model")
+SAMPLING_KINDS: tuple[str, ...] = kinds_with_role("sampling")
 
 
 class PipelineConfig(StrictConfig):
-    """A whole composition: audio format plus one component per kind."""
+    """What is trained and saved with the weights: audio format, schedule, conditioner, network and objective."""
 
-    sample_rate: int = Field(48_000, gt=0, description="Sample rate the network is trained and samples at.")
-    channels: int = Field(1, ge=1, description="Audio channels the network models (DAG: mono).")
-    schedule: ComponentRef = Field(default_factory=lambda: _ref("ve-geometric"))
-    network: ComponentRef = Field(default_factory=lambda: _ref("gblock-unet", preset="dag48"))
-    conditioner: ComponentRef = Field(default_factory=lambda: _ref("label"))
-    guidance: ComponentRef = Field(default_factory=lambda: _ref("cfg", scale=2.0))
-    thresholding: ComponentRef = Field(default_factory=lambda: _ref("dynamic"))
-    sampler: ComponentRef = Field(default_factory=lambda: _ref("consistent-langevin", alpha=2.0))
+    sample_rate: int = Field(48_000, gt=0, le=10_000_000, description="Sample rate of the model's audio (Hz).")
+    channels: int = Field(1, ge=1, le=64, description="Audio channels the network models (DAG: mono).")
+    schedule: Annotated[Component, Slot("schedule")] = Field(default_factory=default("schedule", "ve-geometric"))
+    conditioner: Annotated[Component, Slot("conditioner")] = Field(
+        default_factory=default("conditioner", "label"),
+        description="Options only the training data knows (e.g. class names) are filled by the train stage.",
+    )
+    network: Annotated[Component, Slot("network")] = Field(default_factory=default("network", "gblock-unet"))
+    objective: Annotated[Component, Slot("objective")] = Field(
+        default_factory=default("objective", "dsm"),
+        description="Training objective: σ distribution, loss weighting, preconditioning (DAG: dsm).",
+    )
 
-    @field_validator(*PIPELINE_KINDS, mode="before")
+
+class SamplingConfig(StrictConfig):
+    """How audio is generated: sampler, guidance and thresholding (DAG: consistent Langevin, CFG, dynamic)."""
+
+    sampler: Annotated[Component, Slot("sampler")] = Field(default_factory=default("sampler", "consistent-langevin"))
+    guidance: Annotated[Component, Slot("guidance")] = Field(
+        default_factory=default("guidance", "cfg"),
+        description="A number is shorthand for classifier-free guidance with that γ.",
+    )
+    thresholding: Annotated[Component, Slot("thresholding")] = Field(
+        default_factory=default("thresholding", "dynamic")
+    )
+
+    @field_validator("guidance", mode="before")
     @classmethod
-    def _name_shorthand(cls, value: Any) -> Any:
-        return {"name": value} if isinstance(value, str) else value
+    def _guidance_number(cls, value: Any) -> Any:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return {"name": "cfg", "scale": value}
+        return value
 
-
-def resolve_component(
-    kind: str, ref: ComponentRef, prefix: str, registry: Registry | None = None, **overrides: Any
-) -> tuple[ComponentSpec, BaseModel]:
-    """Find ``ref``'s spec and validate its options (plus ``overrides``); errors name ``prefix.key``."""
-    registry = registry or get_registry()
-    try:
-        spec = registry.get(kind, ref.name)
-    except ConfigError:
-        raise
-    except Exception as error:
-        raise ConfigError(f"{prefix}.name: {error}") from None
-    return spec, spec.validate({**ref.options(), **overrides}, prefix=prefix)
-
-
-def resolved_ref(ref: ComponentRef, config: BaseModel) -> ComponentRef:
-    """``ref`` with every option spelled out (defaults included), as stored with a model."""
-    return ComponentRef(name=ref.name, **config.model_dump(mode="json"))
+    def components(self) -> dict[str, Component]:
+        """kind → component, for the sampling kinds."""
+        return {kind: getattr(self, kind) for kind in SAMPLING_KINDS}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -11,59 +11,61 @@ from torch import nn
 
 from diffkit.config import validate_config
 from diffkit.errors import ConfigError
-from diffkit.losses import denoising_score_matching
-from diffkit.pipeline.config import PIPELINE_KINDS, ComponentRef, PipelineConfig, resolve_component, resolved_ref
-from diffkit.pipeline.score import GuidedScore
+from diffkit.pipeline.config import MODEL_KINDS, SAMPLING_KINDS, PipelineConfig, SamplingConfig
+from diffkit.pipeline.score import GuidedForward, GuidedScore
 from diffkit.registry import Registry, get_registry
+from diffkit.registry.component import Component
+from diffkit.registry.kinds import kind
 from diffkit.samplers import Callback, PerItemNoise
+from diffkit.samplers.grids import check_levels
 
-SAMPLING_KINDS: tuple[str, ...] = ("guidance", "thresholding", "sampler")
+#: Per-call option overrides of the sampling components, by keyword of :meth:`Pipeline.sample`.
+OPTION_KEYWORDS: dict[str, str] = {kind: f"{kind}_options" for kind in SAMPLING_KINDS}
 
 
 class Pipeline(nn.Module):
-    """Schedule + network + conditioner + guidance + thresholding + sampler, built from a PipelineConfig.
+    """Schedule + conditioner + network + objective (the model) and sampler + guidance + thresholding (sampling).
 
-    ``loss(audio, conditions)`` gives the denoising score matching loss for a training batch;
-    ``sample(conditions, seconds=...)`` generates waveforms at ``sample_rate``.
+    ``loss(audio, conditions)`` is the objective's loss for a training batch; ``sample(conditions, seconds=...)``
+    generates waveforms at ``sample_rate``. ``config`` is the model half (a recipe's ``model`` section),
+    ``sampling`` the sampling half (the components of a recipe's ``sample`` section).
     """
 
-    def __init__(self, config: PipelineConfig | dict[str, Any] | None = None, registry: Registry | None = None):
+    def __init__(
+        self,
+        config: PipelineConfig | Mapping[str, Any] | None = None,
+        sampling: SamplingConfig | Mapping[str, Any] | None = None,
+        registry: Registry | None = None,
+    ) -> None:
         super().__init__()
-        config = validate_config(PipelineConfig, config or {})
         self.registry = registry or get_registry()
-        built: dict[str, Any] = {}
-        resolved: dict[str, Any] = {}
-        for kind in PIPELINE_KINDS:
-            spec, options = resolve_component(kind, getattr(config, kind), kind, self.registry)
-            context: dict[str, Any] = {}
-            if kind == "network":
-                context = {"cond_dim": built["conditioner"].dim, "channels": config.channels}
-            try:
-                built[kind] = spec.factory(options, **context)
-            except ConfigError:
-                raise
-            except (ValueError, TypeError) as error:
-                raise ConfigError(f"{kind} ({spec.name!r}): {error}") from None
-            resolved[kind] = resolved_ref(getattr(config, kind), options)
-        self.config = config.model_copy(update=resolved)
-        self.sample_rate = config.sample_rate
-        self.channels = config.channels
-        self.schedule = built["schedule"]
-        self.network = built["network"]
-        self.conditioner = built["conditioner"]
-        self.guidance = built["guidance"]
-        self.thresholding = built["thresholding"]
-        self.sampler = built["sampler"]
+        self.config: PipelineConfig = validate_config(PipelineConfig, config or {}, prefix="model")
+        context: dict[str, Any] = {"channels": self.config.channels, "sample_rate": self.config.sample_rate}
+        for name in MODEL_KINDS:
+            built = getattr(self.config, name).build(self.registry, **context)
+            setattr(self, name, built)
+            context.update(kind(name).facts_of(built))
+        self.sample_rate = self.config.sample_rate
+        self.channels = self.config.channels
+        self.sampling = validate_config(SamplingConfig, sampling or {}, prefix="sample")
+        self.configure_sampling(self.sampling)
 
-    def configure_sampling(self, **refs: Any) -> Pipeline:
-        """Swap sampling-time components (``guidance``, ``thresholding``, ``sampler``) in place."""
-        for kind, ref in refs.items():
-            if kind not in SAMPLING_KINDS:
-                raise ConfigError(f"{kind}: only {', '.join(SAMPLING_KINDS)} can be swapped after construction")
-            ref = ComponentRef(name=ref) if isinstance(ref, str) else ComponentRef.model_validate(ref)
-            spec, options = resolve_component(kind, ref, kind, self.registry)
-            setattr(self, kind, spec.factory(options))
-            self.config = self.config.model_copy(update={kind: resolved_ref(ref, options)})
+    def configure_sampling(self, sampling: SamplingConfig | Mapping[str, Any] | None = None, **parts: Any) -> Pipeline:
+        """Replace sampling components: a whole SamplingConfig/mapping, or some of them by keyword (name or mapping)."""
+        if isinstance(sampling, SamplingConfig):
+            update = sampling.components()
+        else:
+            raw = {**dict(sampling or {}), **parts}
+            unknown = sorted(set(raw) - set(SAMPLING_KINDS))
+            if unknown:
+                raise ConfigError(
+                    f"{', '.join(unknown)}: only {', '.join(SAMPLING_KINDS)} can be chosen after construction"
+                )
+            merged = validate_config(SamplingConfig, {**self.sampling.model_dump(), **raw}, prefix="sample")
+            update = {name: getattr(merged, name) for name in raw}
+        self.sampling = self.sampling.model_copy(update=update)
+        for name, component in update.items():
+            setattr(self, name, component.build(self.registry))
         return self
 
     @property
@@ -75,27 +77,34 @@ class Pipeline(nn.Module):
     def loss(
         self, audio: torch.Tensor, conditions: Sequence[Any] | torch.Tensor, generator: torch.Generator | None = None
     ) -> torch.Tensor:
-        """Mean DSM loss of a batch ``audio [B, C, T]``; conditions are dropped to null in training mode."""
+        """Mean objective loss of a batch ``audio [B, C, T]``; conditions are dropped to null in training mode."""
         cond = self.conditioner(self.conditioner.prepare(conditions))
         if self.training:
             cond = self.conditioner.drop(cond, generator)
-        sigma = self.schedule.training_sigmas(audio.shape[0], generator=generator).to(audio.device, audio.dtype)
+        sigma = self.objective.training_sigmas(self.schedule, audio.shape[0], generator=generator)
+        sigma = sigma.to(audio.device, audio.dtype)
         noise_device = generator.device if generator is not None else audio.device
         noise = torch.randn(audio.shape, generator=generator, device=noise_device, dtype=audio.dtype)
-        return denoising_score_matching(self.network, audio, sigma, cond, noise.to(audio.device)).mean()
+        return self.objective.loss(self.network, audio, sigma, cond, noise.to(audio.device)).mean()
 
     # -- sampling ------------------------------------------------------------------------------
-    def score_function(self, conditions: Sequence[Any] | torch.Tensor, guidance: float | None = None) -> GuidedScore:
-        """The guided, thresholded score S̃(x, σ) for these conditions."""
-        guide = self.guidance
-        if guidance is not None:
-            spec, options = resolve_component(
-                "guidance", self.config.guidance, "guidance", self.registry, scale=guidance
-            )
-            guide = spec.factory(options)
+    def scaled_score(self, x: torch.Tensor, sigma: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        """n = σ·S(x, σ, c): the network through the objective's preconditioning, what samplers see."""
+        return self.objective.output(self.network, x, sigma, cond)
+
+    def score_function(
+        self,
+        conditions: Sequence[Any] | torch.Tensor,
+        guidance_options: Mapping[str, Any] | None = None,
+        thresholding_options: Mapping[str, Any] | None = None,
+        guided_forward: GuidedForward = "auto",
+    ) -> GuidedScore:
+        """The guided, thresholded score S̃(x, σ) for these conditions (options override the configured ones)."""
+        guidance = self._component("guidance", guidance_options)
+        thresholding = self._component("thresholding", thresholding_options)
         cond = self.conditioner(self.conditioner.prepare(conditions))
-        null = self.conditioner.null(cond.shape[0]) if guide.needs_unconditional else None
-        return GuidedScore(self.network, cond, null, guide, self.thresholding)
+        null = self.conditioner.null(cond.shape[0])
+        return GuidedScore(self.scaled_score, cond, null, guidance, thresholding, guided_forward)
 
     @torch.no_grad()
     def sample(
@@ -105,46 +114,55 @@ class Pipeline(nn.Module):
         *,
         length: int | None = None,
         steps: int = 100,
-        guidance: float | None = None,
-        alpha: float | None = None,
         seed: int | Sequence[int] = 0,
+        sampler_options: Mapping[str, Any] | None = None,
+        guidance_options: Mapping[str, Any] | None = None,
+        thresholding_options: Mapping[str, Any] | None = None,
         init_audio: torch.Tensor | None = None,
         start: float = 1.0,
-        sampler_options: dict[str, Any] | None = None,
+        guided_forward: GuidedForward = "auto",
         callback: Callback | None = None,
     ) -> torch.Tensor:
         """Generate one waveform per condition, ``[B, C, T]`` at ``sample_rate``.
 
-        ``seed`` is an int (item i uses seed + i) or one seed per item; each item draws its noise from
-        its own generator, so a sample never depends on its batch neighbours.  ``init_audio`` ([C, T]
-        or [B, C, T], in [−1, 1]) starts from y + σ·z (style transfer); ``start`` ∈ (0, 1] begins at
-        σ(start) instead of σ1.  ``guidance`` and ``alpha`` override the configured γ and α.
+        ``seed`` is an int (item i uses seed + i) or one seed per item; each item draws its noise from its own
+        generator, so a sample never depends on its batch neighbours. ``init_audio`` ([C, T] or [B, C, T], in
+        [−1, 1]) starts from y + σ·z (style transfer); ``start`` ∈ (0, 1] begins at σ(start) instead of σ1.
+        ``*_options`` change options of the configured sampling components for this call (e.g. DAG's α:
+        ``sampler_options={"alpha": 2}``, γ: ``guidance_options={"scale": 2}``); an option the component lacks is
+        a ConfigError naming the component.
         """
+        check_levels(steps, start)
         batch = len(conditions)
         seeds = [seed + i for i in range(batch)] if isinstance(seed, int) else [int(s) for s in seed]
         if len(seeds) != batch:
             raise ConfigError(f"got {len(seeds)} seeds for {batch} conditions")
-        options = dict(sampler_options or {})
-        if alpha is not None:
-            options["alpha"] = alpha
-        sampler = self.sampler
-        if options:
-            spec, config = resolve_component("sampler", self.config.sampler, "sampler", self.registry, **options)
-            sampler = spec.factory(config)
+        sampler = self._component("sampler", sampler_options)
         device = self.device
         length = self._length(seconds, length, init_audio)
         shape = (batch, self.channels, length)
-        sigmas = self.schedule.sampling_sigmas(steps, device=device, start=start)
+        sigmas = sampler.sigmas(self.schedule, steps, start=start, device=device)
+        score = self.score_function(conditions, guidance_options, thresholding_options, guided_forward)
         noise = PerItemNoise.from_seeds(seeds, device=device)
         x = sigmas[0] * noise(torch.empty(shape, device=device))
         if init_audio is not None:
             x = x + self._init(init_audio, shape).to(device)
-        score = self.score_function(conditions, guidance)
         return sampler.sample(score, x, sigmas, noise, callback=callback)
+
+    def _component(self, kind: str, options: Mapping[str, Any] | None) -> Any:
+        """The configured sampling component, or a copy built with ``options`` changed."""
+        if not options:
+            return getattr(self, kind)
+        component: Component = getattr(self.sampling, kind)
+        return component.with_options(where=OPTION_KEYWORDS[kind], registry=self.registry, **options).build(
+            self.registry
+        )
 
     def _length(self, seconds: float | None, length: int | None, init_audio: torch.Tensor | None) -> int:
         if length is None and seconds is not None:
-            length = round(seconds * self.sample_rate)
+            if not 0 < seconds < float("inf"):
+                raise ConfigError(f"seconds: give a positive, finite duration, got {seconds!r}")
+            length = max(1, round(seconds * self.sample_rate))
         if length is None and init_audio is not None:
             length = init_audio.shape[-1]
         if length is None or length < 1:
@@ -159,14 +177,21 @@ class Pipeline(nn.Module):
 
     # -- persistence ---------------------------------------------------------------------------
     def save(self, path: str | Path, extra_metadata: dict[str, str] | None = None) -> Path:
-        """Weights as safetensors with the resolved config as JSON metadata (atomic write)."""
+        """Weights as safetensors with the resolved model and sampling configs as JSON metadata (atomic write)."""
         from diffkit.pipeline.serialization import save_pipeline
 
         return save_pipeline(self, path, extra_metadata)
 
     @classmethod
-    def load(cls, path: str | Path, device: torch.device | str = "cpu") -> Pipeline:
-        """Rebuild a pipeline from a file written by ``save`` (no arbitrary unpickling)."""
+    def load(
+        cls,
+        path: str | Path,
+        device: torch.device | str = "cpu",
+        sampling: SamplingConfig | Mapping[str, Any] | None = None,
+    ) -> Pipeline:
+        """Rebuild a pipeline from a file written by ``save`` (no arbitrary unpickling); ``sampling`` replaces
+        the sampling components stored with it."""
         from diffkit.pipeline.serialization import load_pipeline
 
-        return load_pipeline(path, device)
+        pipeline = load_pipeline(path, device)
+        return pipeline.configure_sampling(sampling) if sampling is not None else pipeline

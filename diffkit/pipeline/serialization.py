@@ -1,10 +1,16 @@
-"""Saving and loading pipelines: safetensors weights + the resolved config as JSON metadata."""
+"""Saving and loading pipelines: safetensors weights + the resolved configs as JSON metadata.
+
+Metadata ``diffkit.config`` holds ``{"model": <PipelineConfig>, "sampling": <SamplingConfig>}`` (formats
+``diffkit.pipeline/2`` and ``diffkit.training/2``). Files written by diffkit 0.1.0 (``…/1``) stored one flat config
+with the sampling components inside and no objective; they are read as the same model with the ``dsm`` objective,
+which is what 0.1.0 trained.
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import torch
 from safetensors import safe_open
@@ -12,27 +18,56 @@ from safetensors.torch import save_file
 
 from diffkit.errors import CheckpointError, DiffkitError
 from diffkit.io import atomic_write
+from diffkit.pipeline.config import SAMPLING_KINDS
 
 if TYPE_CHECKING:
     from diffkit.pipeline.pipeline import Pipeline
 
-FORMAT = "diffkit.pipeline/1"
-TRAINING_FORMAT = "diffkit.training/1"
+FORMAT = "diffkit.pipeline/2"
+TRAINING_FORMAT = "diffkit.training/2"
+LEGACY_FORMATS = {"diffkit.pipeline/1": FORMAT, "diffkit.training/1": TRAINING_FORMAT}
 CONFIG_KEY = "diffkit.config"
 FORMAT_KEY = "diffkit.format"
 # Inside a training checkpoint the weights used for inference are the EMA copy, stored under this prefix.
 INFERENCE_PREFIX = {FORMAT: "", TRAINING_FORMAT: "ema."}
 
 
+def config_json(pipeline: Pipeline) -> str:
+    """The ``diffkit.config`` metadata of ``pipeline``: its model and sampling configs."""
+    return json.dumps(
+        {"model": pipeline.config.model_dump(mode="json"), "sampling": pipeline.sampling.model_dump(mode="json")}
+    )
+
+
+def stored_configs(metadata: dict[str, str], path: str | Path) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """(current format, model config, sampling config) stored in a file's metadata; 0.1.0 files are migrated."""
+    kind = metadata.get(FORMAT_KEY)
+    current = LEGACY_FORMATS.get(kind, kind)
+    if current not in INFERENCE_PREFIX or CONFIG_KEY not in metadata:
+        raise CheckpointError(
+            f"{path}: not a diffkit pipeline or training checkpoint (format {kind!r}, expected one of "
+            f"{sorted(INFERENCE_PREFIX)})"
+        )
+    try:
+        data = json.loads(metadata[CONFIG_KEY])
+    except ValueError as error:
+        raise CheckpointError(f"{path}: its stored config ({CONFIG_KEY}) is not valid JSON ({error})") from None
+    if not isinstance(data, dict):
+        raise CheckpointError(f"{path}: its stored config ({CONFIG_KEY}) is not a mapping but {type(data).__name__}")
+    if kind in LEGACY_FORMATS:  # 0.1.0: one flat config, sampling components inside, DSM objective implied
+        sampling = {key: data.pop(key) for key in SAMPLING_KINDS if key in data}
+        return current, {**data, "objective": {"name": "dsm"}}, sampling
+    model, sampling = data.get("model"), data.get("sampling", {})
+    if not isinstance(model, dict) or not isinstance(sampling, dict):
+        raise CheckpointError(f"{path}: its stored config ({CONFIG_KEY}) lacks a `model` or `sampling` mapping")
+    return current, model, sampling
+
+
 def save_pipeline(pipeline: Pipeline, path: str | Path, extra_metadata: dict[str, str] | None = None) -> Path:
-    """Write ``pipeline``'s state dict and resolved config to ``path`` atomically."""
+    """Write ``pipeline``'s state dict and resolved configs to ``path`` atomically."""
     target = Path(path)
     state = {name: tensor.detach().contiguous().cpu() for name, tensor in pipeline.state_dict().items()}
-    metadata = {
-        FORMAT_KEY: FORMAT,
-        CONFIG_KEY: pipeline.config.model_dump_json(),
-        **(extra_metadata or {}),
-    }
+    metadata = {FORMAT_KEY: FORMAT, CONFIG_KEY: config_json(pipeline), **(extra_metadata or {})}
     with atomic_write(target) as tmp:
         save_file(state, str(tmp), metadata=metadata)
     return target
@@ -63,16 +98,11 @@ def load_pipeline(path: str | Path, device: torch.device | str = "cpu") -> Pipel
     from diffkit.pipeline.pipeline import Pipeline
 
     tensors, metadata = read_checkpoint(path)
-    kind = metadata.get(FORMAT_KEY)
-    if kind not in INFERENCE_PREFIX or CONFIG_KEY not in metadata:
-        raise CheckpointError(
-            f"{path}: not a diffkit pipeline or training checkpoint (format {kind!r}, "
-            f"expected one of {sorted(INFERENCE_PREFIX)})"
-        )
+    kind, model, sampling = stored_configs(metadata, path)
     prefix = INFERENCE_PREFIX[kind]
     tensors = {key[len(prefix) :]: value for key, value in tensors.items() if key.startswith(prefix)}
     try:
-        pipeline = Pipeline(json.loads(metadata[CONFIG_KEY]))
+        pipeline = Pipeline(model, sampling)
     except DiffkitError as error:
         raise CheckpointError(f"{path}: its stored config no longer builds: {error}") from None
     missing, unexpected = _compare(pipeline.state_dict(), tensors)

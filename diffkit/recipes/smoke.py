@@ -1,10 +1,15 @@
-"""Smoke mode: shrink any recipe to a seconds-long CPU run that still exercises every stage."""
+"""Smoke mode: shrink any recipe to a seconds-long CPU run that still exercises every stage.
+
+Stage sizes are fixed here; each component may declare the options it takes in smoke runs (``ComponentSpec.smoke``:
+a tiny network preset, a few dataset items, random embedder weights) — nothing here knows a component by name.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from diffkit.registry import get_registry
+from diffkit.recipes.schema import Recipe
+from diffkit.recipes.slots import component_paths, set_at
 
 TRAIN = {
     "steps": 2,
@@ -18,40 +23,21 @@ TRAIN = {
     "device": "cpu",
 }
 SAMPLE = {"steps": 2, "seconds": 0.05, "per_class": 1, "batch_size": 4}
+EVALUATE = {"max_reference": 6}
 
 
-def shrink(data: dict[str, Any]) -> dict[str, Any]:
-    """A copy of a validated recipe (as plain data) with tiny training, sampling and network sizes."""
-    out = dict(data)
-    out["name"] = f"{data['name']}-smoke"
-    if data.get("output_dir"):
-        out["output_dir"] = f"{data['output_dir']}-smoke"
-    out["device"] = "cpu"
-    network = dict(data["model"]["network"])
-    if "preset" in get_registry().get("network", network["name"]).config.model_fields:
-        network = {"name": network["name"], "preset": "tiny"}
-    out["model"] = {**data["model"], "network": network}
-    if data.get("dataset") and "items_per_class" in _fields("dataset", data["dataset"]["name"]):
-        out["dataset"] = {**data["dataset"], "items_per_class": {"train": 4, "valid": 2, "test": 2}}
-    if data.get("train") is not None:
-        out["train"] = {**data["train"], **{k: v for k, v in TRAIN.items() if k in data["train"]}}
-    if data.get("sample") is not None:
-        out["sample"] = {**data["sample"], **SAMPLE}
-    if data.get("evaluate") is not None:
-        out["evaluate"] = {
-            **data["evaluate"],
-            "embedder": _weightless(data["evaluate"]["embedder"]),
-            "max_reference": 6,
-        }
-    return out
-
-
-def _weightless(embedder: dict[str, Any]) -> dict[str, Any]:
-    """Embedders that load weight files use seeded random weights in smoke runs (plumbing, not numbers)."""
-    if "random_weights" not in _fields("embedder", embedder["name"]):
-        return embedder
-    return {**{k: v for k, v in embedder.items() if k != "weights"}, "random_weights": True}
-
-
-def _fields(kind: str, name: str) -> set[str]:
-    return set(get_registry().get(kind, name).config.model_fields)
+def shrink(recipe: Recipe) -> dict[str, Any]:
+    """The recipe as plain data with tiny training, sampling and component sizes."""
+    data = recipe.model_dump(mode="json")
+    data["name"] = f"{recipe.name}-smoke"
+    if recipe.output_dir:
+        data["output_dir"] = f"{recipe.output_dir}-smoke"
+    data["device"] = "cpu"
+    for path, component in component_paths(recipe):
+        smoke = component.spec().smoke
+        if smoke:
+            set_at(data, path, {**component.dump(), **smoke})
+    for section, sizes in (("train", TRAIN), ("sample", SAMPLE), ("evaluate", EVALUATE)):
+        if data.get(section) is not None:
+            data[section] = {**data[section], **sizes}
+    return data

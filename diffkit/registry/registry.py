@@ -12,8 +12,9 @@ from typing import Any
 import pluggy
 
 from diffkit.errors import RegistryError
+from diffkit.registry import kinds
 from diffkit.registry.hookspecs import ENTRY_POINT_GROUP, PROJECT, DiffkitSpec
-from diffkit.registry.spec import KINDS, ComponentSpec
+from diffkit.registry.spec import ComponentSpec
 
 BUILTIN_DISTRIBUTION = "diffkit"
 
@@ -112,8 +113,8 @@ class Registry:
     # -- lookup ------------------------------------------------------------------------------
     def get(self, kind: str, name: str) -> ComponentSpec:
         """The spec registered as ``kind``/``name``; errors list what is available."""
-        if kind not in KINDS:
-            raise RegistryError(f"unknown component kind {kind!r}; kinds are: {', '.join(KINDS)}")
+        if kind not in kinds.names():
+            raise RegistryError(f"unknown component kind {kind!r}; kinds are: {', '.join(kinds.names())}")
         key = (kind, name)
         if key in self._conflicts:
             owners = " and ".join(repr(d) for d in self._conflicts[key])
@@ -139,7 +140,7 @@ class Registry:
         """All specs (optionally of one kind), sorted by kind then name."""
         return sorted(
             (s for s in self._specs.values() if kind is None or s.kind == kind),
-            key=lambda s: (KINDS.index(s.kind), s.name),
+            key=lambda s: (kinds.names().index(s.kind), s.name),
         )
 
     def conflicts(self) -> dict[tuple[str, str], list[str]]:
@@ -156,7 +157,7 @@ def get_registry(reload: bool = False) -> Registry:
     if _default is None or reload:
         registry = Registry()
         for plugin in importlib.import_module("diffkit.builtins").plugins():
-            registry.add_plugin(plugin, f"diffkit:{plugin.package}", BUILTIN_DISTRIBUTION)
+            registry.add_plugin(plugin, plugin.name, BUILTIN_DISTRIBUTION)
         registry.load_entry_points()
         _default = registry
     return _default

@@ -1,41 +1,64 @@
-"""Samplers: a loop over a σ grid calling one score function — model-agnostic by construction.
+"""Samplers: choose a σ grid and walk it, calling one score function — model-agnostic by construction.
 
 Protocol (every ``sampler`` component):
 
-``sample(score, x, sigmas, noise, callback=None) -> Tensor``
+- ``sigmas(schedule, steps, start=1.0, device=None) -> Tensor``: the ``steps`` strictly decreasing noise levels
+  the sampler walks, from the level at schedule time ``start`` ∈ (0, 1] (< 1 begins part-way down, SDEdit-style)
+  to ``schedule.sigma_min``; the last level is where the final denoising step happens.
+- ``sample(score, x, sigmas, noise, callback=None) -> Tensor``: run from the state ``x`` at ``sigmas[0]`` and
+  return the final (denoised) sample.
 
-- ``score(x, sigma) -> Tensor``: the (guided, thresholded) score S̃ at noise level ``sigma`` (a float).
-- ``x``: the starting state at ``sigmas[0]`` (e.g. σ1·z, or y + σ1·z for style transfer).
-- ``sigmas``: 1-D tensor of strictly decreasing levels.
-- ``noise(like) -> Tensor``: fresh N(0, I) noise shaped like ``like``, drawn per example so a sample
-  never depends on its batch neighbours.
-- ``callback(step, total, sigma, x)``: optional progress hook, called once per step (level) with the
-  state ``x`` reached and its noise level ``sigma`` (0.0 for a final denoised output); ``total`` steps.
+  - ``score``: a :class:`ScoreFunction` — ``score(x, sigma)`` is the guided, thresholded score S̃ at level
+    ``sigma`` (a float), ``score.denoise(x, sigma)`` the matching denoised estimate x + σ²S̃, and
+    ``score.evaluations`` counts network evaluations (a guided level costs two).
+  - ``noise(like) -> Tensor``: fresh N(0, I) noise shaped like ``like``, drawn per example so a sample never
+    depends on its batch neighbours.
+  - ``callback(step, total, sigma, x)``: optional progress hook, called once per level with the state reached
+    and its noise level (0.0 for the final denoised output); ``total`` levels.
 
-Returns the final (denoised) sample.
+Most samplers derive from :class:`~diffkit.samplers.base.StepSampler`, which owns the grid (option ``grid``:
+the schedule's own, or Karras et al.'s ρ-grid), the walk, the callback and the final denoising step, so a sampler
+is one small ``step`` function.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import torch
 
 from diffkit.registry import ComponentSpec
 
-ScoreFn = Callable[[torch.Tensor, float], torch.Tensor]
 NoiseFn = Callable[[torch.Tensor], torch.Tensor]
 Callback = Callable[[int, int, float, torch.Tensor], None]
+
+
+@runtime_checkable
+class ScoreFunction(Protocol):
+    """What a sampler calls: S̃(x, σ), the denoised estimate, and the evaluation count."""
+
+    evaluations: int
+
+    def __call__(self, x: torch.Tensor, sigma: float) -> torch.Tensor: ...
+
+    def denoise(self, x: torch.Tensor, sigma: float) -> torch.Tensor: ...
+
+
+ScoreFn = ScoreFunction
 
 
 @runtime_checkable
 class Sampler(Protocol):
     """A sampler; see the module docstring for the contract."""
 
+    def sigmas(
+        self, schedule: Any, steps: int, start: float = 1.0, device: torch.device | str | None = None
+    ) -> torch.Tensor: ...
+
     def sample(
         self,
-        score: ScoreFn,
+        score: ScoreFunction,
         x: torch.Tensor,
         sigmas: torch.Tensor,
         noise: NoiseFn,

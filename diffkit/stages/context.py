@@ -11,6 +11,7 @@ import torch
 from rich.console import Console
 
 from diffkit import __version__
+from diffkit.device import resolve_device
 from diffkit.provenance import recipe_hash
 from diffkit.recipes.schema import Recipe
 
@@ -51,9 +52,7 @@ class RunContext:
 
     def device(self) -> torch.device:
         """The recipe's device, 'auto' meaning CUDA when available."""
-        if self.recipe.device == "auto":
-            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        return torch.device(self.recipe.device)
+        return resolve_device(self.recipe.device, "device")
 
     def provenance(self, checkpoint: Path | None) -> dict[str, Any]:
         """Fields every generated file's sidecar carries."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from diffkit.errors import ConfigError
-from diffkit.pipeline.config import resolve_component
 from diffkit.recipes.schema import Recipe
 
 
@@ -13,5 +12,4 @@ def build_dataset(recipe: Recipe, split: str) -> Any:
     """The recipe's dataset component for ``split`` ('train', 'valid' or 'test')."""
     if recipe.dataset is None:
         raise ConfigError("dataset: this stage needs a dataset section in the recipe")
-    spec, options = resolve_component("dataset", recipe.dataset, "dataset")
-    return spec.factory(options, sample_rate=recipe.model.sample_rate, split=split)
+    return recipe.dataset.build(sample_rate=recipe.model.sample_rate, split=split)

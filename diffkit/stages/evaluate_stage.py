@@ -96,10 +96,10 @@ def train_stage_classifier(ctx: RunContext, reference: Path) -> Path:
 
 
 def _parameters(ctx: RunContext) -> int | None:
-    from diffkit.pipeline.serialization import read_checkpoint
+    """Trainable parameters of the sampled model (not every tensor of a training checkpoint: EMA, optimiser…)."""
+    from diffkit.pipeline import Pipeline
 
     checkpoint = (ctx.recipe.sample.checkpoint if ctx.recipe.sample else None) or ctx.model_path
     if not checkpoint.is_file():
         return None
-    tensors, _ = read_checkpoint(checkpoint)
-    return sum(t.numel() for t in tensors.values())
+    return sum(parameter.numel() for parameter in Pipeline.load(checkpoint).parameters())

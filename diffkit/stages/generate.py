@@ -7,7 +7,7 @@ generated, so an interruption never loses finished clips.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +43,8 @@ class GenerationRequest:
     steps: int = 100
     seed: int = 0
     batch_size: int = 8
-    guidance: float | None = None
-    alpha: float | None = None
+    sampler_options: dict[str, Any] = field(default_factory=dict)
+    guidance_options: dict[str, Any] = field(default_factory=dict)
     init_audio: torch.Tensor | None = None
     init_path: str | None = None
     start: float = 1.0
@@ -59,19 +59,14 @@ def check_labels(pipeline: Pipeline, labels: list[str], where: str = "labels") -
 
 
 def effective_settings(pipeline: Pipeline, request: GenerationRequest) -> dict[str, Any]:
-    """γ and the sampler options actually used (configured values unless overridden)."""
-    guidance = pipeline.config.guidance.options().get("scale")
-    sampler = dict(pipeline.config.sampler.options())
-    if request.alpha is not None:
-        sampler["alpha"] = request.alpha
-    return {
-        "guidance": {
-            "name": pipeline.config.guidance.name,
-            "scale": request.guidance if request.guidance is not None else guidance,
-        },
-        "sampler": {"name": pipeline.config.sampler.name, **sampler},
-        "thresholding": pipeline.config.thresholding.name,
+    """The sampling components actually used, with every option (configured values unless overridden)."""
+    sampling = pipeline.sampling
+    used = {
+        "sampler": sampling.sampler.with_options("sampler_options", pipeline.registry, **request.sampler_options),
+        "guidance": sampling.guidance.with_options("guidance_options", pipeline.registry, **request.guidance_options),
+        "thresholding": sampling.thresholding,
     }
+    return {kind: component.dump() for kind, component in used.items()}
 
 
 def generate_clips(
@@ -86,7 +81,7 @@ def generate_clips(
     out = Path(out_dir)
     jobs = [(label, k) for label in request.labels for k in range(request.per_class)]
     settings = effective_settings(pipeline, request)
-    provenance = {**provenance, "components": component_versions(pipeline.config)}
+    provenance = {**provenance, "components": component_versions(pipeline.config, pipeline.sampling)}
     clips: list[GeneratedClip] = []
     batches = [jobs[i : i + request.batch_size] for i in range(0, len(jobs), request.batch_size)]
     with sampling_progress(console) as progress:
@@ -104,8 +99,8 @@ def generate_clips(
                 [label for label, _ in batch],
                 request.seconds if request.init_audio is None else None,
                 steps=request.steps,
-                guidance=request.guidance,
-                alpha=request.alpha,
+                sampler_options=request.sampler_options,
+                guidance_options=request.guidance_options,
                 seed=seeds,
                 init_audio=request.init_audio,
                 start=request.start,

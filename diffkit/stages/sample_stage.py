@@ -17,8 +17,7 @@ def run_sample(ctx: RunContext) -> None:
         raise ConfigError(
             f"sample.checkpoint: no model at {checkpoint}; run the train stage first or set sample.checkpoint"
         )
-    pipeline = Pipeline.load(checkpoint, device=ctx.device())
-    pipeline.configure_sampling(guidance=section.guidance, thresholding=section.thresholding, sampler=section.sampler)
+    pipeline = Pipeline.load(checkpoint, device=ctx.device(), sampling=section.sampling())
     labels = section.labels or list(getattr(pipeline.conditioner, "labels", []))
     if not labels:
         raise ConfigError("sample.labels: the model's conditioner has no class list; name the labels to generate")

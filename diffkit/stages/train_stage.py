@@ -1,30 +1,49 @@
-"""The train stage: dataset → pipeline (class names from the data) → trainer → ready-to-sample model."""
+"""The train stage: dataset → model config completed from the data → pipeline → trainer → ready-to-sample model."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
+from diffkit.pipeline.config import MODEL_KINDS, PipelineConfig
+from diffkit.registry.component import Component
 from diffkit.stages.context import RunContext
 from diffkit.stages.datasets import build_dataset
 
 
+def fit_to_data(model: PipelineConfig, dataset: Any) -> PipelineConfig:
+    """The model config with every component's data-dependent options filled (``ComponentSpec.fit_data``)."""
+    update = {}
+    for kind in MODEL_KINDS:
+        component: Component = getattr(model, kind)
+        fit = component.spec().fit_data
+        if fit is not None:
+            update[kind] = Component(kind, component.name, fit(component.config, dataset))
+    return model.model_copy(update=update)
+
+
 def run_train(ctx: RunContext) -> None:
     """Train the recipe's model; writes checkpoints, metrics and ``train/model.safetensors``."""
+    from diffkit.pipeline import Pipeline
     from diffkit.training import seeded_pipeline, train
 
     recipe = ctx.recipe
+    assert recipe.train is not None
     train_set = build_dataset(recipe, "train")
     valid_set = build_dataset(recipe, "valid")
-    pipeline = seeded_pipeline(recipe.pipeline_config(labels=list(train_set.classes)), recipe.train.seed)
+    model = fit_to_data(recipe.model, train_set)
+    sampling = recipe.sample.sampling() if recipe.sample is not None else None
+    pipeline: Pipeline = seeded_pipeline(model, recipe.train.seed, sampling)
     ctx.console.print(
         f"[bold]train[/]: {len(train_set)} clips ({len(valid_set)} validation), "
         f"{len(train_set.classes)} classes, {sum(p.numel() for p in pipeline.parameters()):,} parameters"
     )
+    config = recipe.train.model_copy(update={"device": recipe.train.device or recipe.device})
     result = train(
         pipeline,
         train_set,
         valid_set,
-        recipe.train,
+        config,
         ctx.out / "train",
         resume=ctx.resume,
         extra_metadata={"diffkit.recipe": json.dumps(ctx.resolved)},

@@ -1,16 +1,16 @@
 """Test support exported for plugin authors: conformance checks and exact-score oracles."""
 
-from diffkit.testing.conformance import CHECKS, build_example, check_component
+from diffkit.testing.conformance import build_example, check_component
 from diffkit.testing.oracles import (
     GaussianNetwork,
     consistent_langevin_moments,
     gaussian_score,
     gaussian_slope_offset,
     mixture_score,
+    preconditioned_oracle,
 )
 
 __all__ = [
-    "CHECKS",
     "GaussianNetwork",
     "build_example",
     "check_component",
@@ -18,4 +18,5 @@ __all__ = [
     "gaussian_score",
     "gaussian_slope_offset",
     "mixture_score",
+    "preconditioned_oracle",
 ]

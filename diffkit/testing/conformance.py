@@ -8,25 +8,21 @@ Plugin authors run them from their own tests::
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import torch
 
 from diffkit.registry import ComponentSpec, Registry, get_registry
+from diffkit.registry.kinds import CONTEXT_EXAMPLES, context_for, kind
 from diffkit.samplers import PerItemNoise
 from diffkit.testing.oracles import GaussianNetwork
 
-COND_DIM = 4
-BUILD_CONTEXT: dict[str, dict[str, Any]] = {
-    "network": {"cond_dim": COND_DIM, "channels": 1},
-    "dataset": {"sample_rate": 8000, "split": "train"},
-}
+COND_DIM = CONTEXT_EXAMPLES["cond_dim"]
 
 
 def build_example(spec: ComponentSpec, **context: Any) -> Any:
-    """Build ``spec`` from its example config (or defaults) with the standard context for its kind."""
-    return spec.build(spec.example or {}, **{**BUILD_CONTEXT.get(spec.kind, {}), **context})
+    """Build ``spec`` from its example config (or defaults) with the example build-time facts of its kind."""
+    return spec.build(spec.example or {}, **context_for(spec.kind, {**CONTEXT_EXAMPLES, **context}))
 
 
 def check_schedule(schedule: Any) -> None:
@@ -61,8 +57,13 @@ def check_network(network: Any, cond_dim: int = COND_DIM) -> None:
 
 
 def check_conditioner(conditioner: Any, conditions: list[Any] | None = None) -> None:
-    """Vectors of width ``dim`` for conditions and null; training dropout yields each row or the null row."""
-    conditions = conditions if conditions is not None else _example_conditions(conditioner)
+    """Vectors of width ``dim`` for conditions and null; training dropout yields each row or the null row.
+
+    ``conditions``: raw conditions the conditioner accepts — for a registered component, its spec's
+    ``example_conditions``; else the conditioner's own ``example_conditions()``; else three of its ``labels``.
+    """
+    if conditions is None:
+        conditions = _example_conditions(conditioner)
     cond = conditioner(conditioner.prepare(conditions))
     assert cond.shape == (len(conditions), conditioner.dim)
     null = conditioner.null(len(conditions))
@@ -75,20 +76,57 @@ def check_conditioner(conditioner: Any, conditions: list[Any] | None = None) -> 
 
 
 def _example_conditions(conditioner: Any) -> list[Any]:
+    if hasattr(conditioner, "example_conditions"):
+        return list(conditioner.example_conditions())
     labels = getattr(conditioner, "labels", None)
-    if labels:
-        return [labels[i % len(labels)] for i in range(3)]
-    examples = getattr(conditioner, "example_conditions", None)
-    if examples is None:
-        raise AssertionError("conditioner exposes neither `labels` nor `example_conditions()`")
-    return list(examples())
+    if not labels:
+        raise AssertionError(
+            "no example conditions: declare ComponentSpec(example_conditions=[...]) for this conditioner "
+            "(or give it an example_conditions() method or a `labels` list)"
+        )
+    return [labels[i % len(labels)] for i in range(3)]
+
+
+def check_objective(objective: Any) -> None:
+    """σ draws inside the schedule's range; with a Gaussian-optimal network the loss equals its analytic minimum
+    under the objective's own preconditioning, and ``output`` is the exact scaled score."""
+    from diffkit.schedules.ve_geometric import VEGeometricSchedule
+    from diffkit.testing.oracles import gaussian_score, preconditioned_oracle
+
+    schedule = VEGeometricSchedule()
+    draws = objective.training_sigmas(schedule, 256, generator=torch.Generator().manual_seed(0))
+    assert draws.shape == (256,) and torch.isfinite(draws).all()
+    assert (draws >= schedule.sigma_min * (1 - 1e-4)).all() and (draws <= schedule.sigma_max * (1 + 1e-4)).all()
+    if not hasattr(objective, "coefficients"):
+        return  # not of the preconditioned form: the exact-denoiser check below does not apply
+    mean, std = 0.2, 0.3
+    network = preconditioned_oracle(objective, mean, std)
+    sigma = torch.tensor([1e-3, 0.05, 0.7], dtype=torch.float64)
+    x = mean + torch.randn(3, 1, 64, dtype=torch.float64, generator=torch.Generator().manual_seed(1)) * 0.5
+    n = objective.output(network, x, sigma, torch.zeros(3, COND_DIM, dtype=torch.float64))
+    expected = sigma.view(-1, 1, 1) * gaussian_score(x, sigma, mean, std)
+    torch.testing.assert_close(n, expected, rtol=1e-6, atol=1e-9)
+    x0 = mean + std * torch.randn(3, 1, 64, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
+    noise = torch.randn(3, 1, 64, dtype=torch.float64, generator=torch.Generator().manual_seed(3))
+    loss = objective.loss(network, x0, sigma, torch.zeros(3, COND_DIM, dtype=torch.float64), noise)
+    assert loss.shape == (3,) and torch.isfinite(loss).all() and (loss >= 0).all()
 
 
 def check_guidance(guidance: Any) -> None:
-    """Combining identical conditional and unconditional outputs returns them unchanged."""
-    out = torch.randn(3, 1, 16)
-    unconditional = out.clone() if guidance.needs_unconditional else None
-    torch.testing.assert_close(guidance.combine(out, unconditional), out)
+    """At every σ: identical conditional and unconditional outputs come back unchanged; where the unconditional
+    output is requested the result depends on it; where it is not, the conditional output is returned."""
+    generator = torch.Generator().manual_seed(0)
+    conditional = torch.randn(3, 1, 16, generator=generator)
+    other = torch.randn(3, 1, 16, generator=generator)
+    for sigma in (1e-3, 0.05, 0.5, 1.0, 20.0):
+        if guidance.needs_unconditional(sigma):
+            torch.testing.assert_close(guidance.combine(conditional, conditional.clone(), sigma), conditional)
+            moved = guidance.combine(conditional, other, sigma)
+            assert not torch.allclose(moved, conditional), (
+                f"at σ = {sigma} the guidance asks for the unconditional output but ignores it"
+            )
+        else:
+            torch.testing.assert_close(guidance.combine(conditional, None, sigma), conditional)
 
 
 def check_thresholding(thresholding: Any) -> None:
@@ -100,64 +138,43 @@ def check_thresholding(thresholding: Any) -> None:
 
 
 def check_sampler(sampler: Any) -> None:
-    """On point-mass data (exact score) the sampler returns the point; same noise seeds → same output."""
+    """Its grid is strictly decreasing from σ(start) to σ_min; on point-mass data (exact score) it returns the point;
+    same noise seeds → same output; the evaluation count matches the calls the network saw."""
     from diffkit.guidance.none import NoGuidance
     from diffkit.pipeline.score import GuidedScore
+    from diffkit.schedules.ve_geometric import VEGeometricSchedule
     from diffkit.thresholding.none import NoThresholding
 
+    schedule = VEGeometricSchedule()
+    for steps in (1, 2, 30):
+        grid = sampler.sigmas(schedule, steps)
+        assert grid.shape == (steps,), f"sigmas(schedule, {steps}) has shape {tuple(grid.shape)}"
+        assert torch.all(grid[1:] < grid[:-1]), "the sampling grid must be strictly decreasing"
+        torch.testing.assert_close(float(grid[0]), schedule.sigma_max, rtol=1e-5, atol=0)
+        if steps > 1:
+            torch.testing.assert_close(float(grid[-1]), schedule.sigma_min, rtol=1e-5, atol=0)
     mu = 0.3
-    network = GaussianNetwork(mean=mu, std=0.0)
-    score = GuidedScore(network, torch.ones(4, 1), None, NoGuidance(), NoThresholding())
-    sigmas = torch.logspace(0, -3, 30)
+    sigmas = sampler.sigmas(schedule, 30)
     outputs = []
     for _ in range(2):
+        network = GaussianNetwork(mean=mu, std=0.0)
+        score = GuidedScore(network, torch.ones(4, 1), None, NoGuidance(), NoThresholding())
         noise = PerItemNoise.from_seeds([0, 1, 2, 3])
         x = mu + sigmas[0] * noise(torch.empty(4, 1, 32))
         outputs.append(sampler.sample(score, x, sigmas, noise))
+        assert score.evaluations == network.calls, "GuidedScore.evaluations must count every network call"
     assert outputs[0].shape == (4, 1, 32)
     torch.testing.assert_close(outputs[0], outputs[1])
     torch.testing.assert_close(outputs[0], torch.full_like(outputs[0], mu), atol=1e-3, rtol=0)
 
 
-CHECKS: dict[str, Callable[[Any], None]] = {
-    "schedule": check_schedule,
-    "network": check_network,
-    "conditioner": check_conditioner,
-    "guidance": check_guidance,
-    "thresholding": check_thresholding,
-    "sampler": check_sampler,
-}
-
-
-def check_dataset(dataset: Any) -> None:
-    """Datasets: see ``diffkit.datasets.conformance.check_dataset``."""
-    from diffkit.datasets.conformance import check_dataset as check
-
-    check(dataset)
-
-
-def check_embedder(embedder: Any) -> None:
-    """Embedders: see ``diffkit.embedders.conformance.check_embedder``."""
-    from diffkit.embedders.conformance import check_embedder as check
-
-    check(embedder)
-
-
-def check_metric(metric: Any) -> None:
-    """Metrics: see ``diffkit.metrics.conformance.check_metric``."""
-    from diffkit.metrics.conformance import check_metric as check
-
-    check(metric)
-
-
-CHECKS.update({"dataset": check_dataset, "embedder": check_embedder, "metric": check_metric})
-
-
-def check_component(kind: str, name: str, registry: Registry | None = None) -> Any:
-    """Build ``kind``/``name`` from its example config and run its kind's conformance check."""
-    spec = (registry or get_registry()).get(kind, name)
+def check_component(kind_name: str, name: str, registry: Registry | None = None) -> Any:
+    """Build ``kind_name``/``name`` from its example config and run its kind's conformance check."""
+    spec = (registry or get_registry()).get(kind_name, name)
     component = build_example(spec)
-    check = CHECKS.get(kind)
-    if check is not None:
+    check = kind(kind_name).resolve_check()
+    if spec.example_conditions is not None:
+        check(component, spec.example_conditions)
+    else:
         check(component)
     return component

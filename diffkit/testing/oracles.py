@@ -93,3 +93,33 @@ def consistent_langevin_moments(
 def gaussian_slope_offset(mean: float, std: float) -> tuple[Callable[[float], float], Callable[[float], float]]:
     """(A, B) of the exact score of N(mean, std²): A = 1/(s² + σ²), B = μ/(s² + σ²)."""
     return (lambda sigma: 1 / (std**2 + sigma**2)), (lambda sigma: mean / (std**2 + sigma**2))
+
+
+class PreconditionedOracle(nn.Module):
+    """The raw network F an objective of the form D = c_skip·x + c_out·F(c_in·x) needs for the exact denoiser.
+
+    With data N(μ, s²) the exact denoiser is D*(x) = μ + s²/(s² + σ²)·(x − μ); this module inverts the objective's
+    preconditioning, F(y) = (D*(y/c_in) − c_skip·y/c_in)/c_out, so ``objective.output(oracle, x, σ, c)`` is the exact
+    scaled score and ``objective.loss`` reaches its analytic minimum.
+    """
+
+    def __init__(self, objective: object, mean: float, std: float) -> None:
+        super().__init__()
+        self.objective, self.mean, self.std = objective, mean, std
+        self.calls = 0
+
+    def forward(self, y: torch.Tensor, sigma: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        """F at the preconditioned input ``y``."""
+        self.calls += 1
+        c_skip, c_out, c_in = (_per_example(c, y) for c in self.objective.coefficients(sigma.double()))
+        x = y / c_in
+        s = _per_example(sigma, y)
+        denoised = self.mean + self.std**2 / (self.std**2 + s**2) * (x - self.mean)
+        return (denoised - c_skip * x) / c_out
+
+
+def preconditioned_oracle(objective: object, mean: float, std: float) -> PreconditionedOracle:
+    """Exact-denoiser network for ``objective`` (which must expose ``coefficients(sigma)``) and data N(mean, std²)."""
+    if not hasattr(objective, "coefficients"):
+        raise TypeError(f"{type(objective).__name__} has no coefficients(sigma); the oracle needs its preconditioning")
+    return PreconditionedOracle(objective, mean, std)

@@ -9,7 +9,7 @@ from diffkit.training.checkpoint import Checkpoint, TrainingState, load_checkpoi
 from diffkit.training.config import TrainConfig
 from diffkit.training.ema import EMA
 from diffkit.training.errors import TrainingDiverged, TrainingWarning
-from diffkit.training.metrics import read_metrics
+from diffkit.training.metrics_log import read_metrics
 from diffkit.training.result import TrainResult
 from diffkit.training.seeding import seeded_pipeline
 from diffkit.training.trainer import train

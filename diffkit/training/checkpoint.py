@@ -1,10 +1,10 @@
 """Training checkpoints that lose nothing: one atomic safetensors file holding model, EMA, optimizer and RNGs.
 
-Layout (``diffkit.training/1``; :meth:`diffkit.Pipeline.load` reads the ``ema.`` weights of such a file):
+Layout (``diffkit.training/2``; :meth:`diffkit.Pipeline.load` reads the ``ema.`` weights of such a file):
 
 - tensors ``model.<key>``, ``ema.<key>`` (pipeline state dicts), ``optim.<i>.<name>`` (the optimizer state of
   parameter ``i``), ``rng.<rank>.torch_cpu`` and ``rng.<rank>.cuda`` (global RNG states of every rank);
-- metadata ``diffkit.format``, ``diffkit.config`` (resolved pipeline config), ``diffkit.state`` (step, data
+- metadata ``diffkit.format``, ``diffkit.config`` (resolved model and sampling configs), ``diffkit.state`` (step, data
   cursor, best validation loss, EMA updates, …), ``diffkit.train_config``, ``diffkit.classes``,
   ``diffkit.optimizer`` (class, param_groups hyper-parameters, non-tensor state, parameter names),
   ``diffkit.rng`` (Python/NumPy states per rank), ``diffkit.versions``, ``diffkit.digest`` (SHA-256 over
@@ -27,7 +27,15 @@ from safetensors.torch import save_file
 from diffkit.errors import CheckpointError, ConfigError
 from diffkit.io import atomic_write
 from diffkit.pipeline import Pipeline
-from diffkit.pipeline.serialization import CONFIG_KEY, FORMAT_KEY, TRAINING_FORMAT, read_checkpoint
+from diffkit.pipeline.serialization import (
+    CONFIG_KEY,
+    FORMAT_KEY,
+    LEGACY_FORMATS,
+    TRAINING_FORMAT,
+    config_json,
+    read_checkpoint,
+    stored_configs,
+)
 from diffkit.training.errors import TrainingDiverged
 
 CHECKPOINT_DIR = "checkpoints"
@@ -167,7 +175,7 @@ def save_checkpoint(
         raise ConfigError(f"extra_metadata may not set the reserved checkpoint keys {clash}")
     metadata = {
         FORMAT_KEY: TRAINING_FORMAT,
-        CONFIG_KEY: pipeline.config.model_dump_json(),
+        CONFIG_KEY: config_json(pipeline),
         "diffkit.state": json.dumps(asdict(state)),
         "diffkit.train_config": train_config_json,
         "diffkit.classes": json.dumps(list(classes)),
@@ -186,7 +194,7 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
     """Read and verify a training checkpoint; CheckpointError names the file if it is unusable."""
     source = Path(path)
     tensors, metadata = read_checkpoint(source)
-    if metadata.get(FORMAT_KEY) != TRAINING_FORMAT:
+    if LEGACY_FORMATS.get(metadata.get(FORMAT_KEY, ""), metadata.get(FORMAT_KEY)) != TRAINING_FORMAT:
         raise CheckpointError(
             f"{source}: not a training checkpoint (format {metadata.get(FORMAT_KEY)!r}, expected {TRAINING_FORMAT!r}); "
             "a model file can be sampled from but does not hold the optimizer state needed to resume"
@@ -216,8 +224,8 @@ def _prefixed(tensors: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.
 
 def restore_weights(checkpoint: Checkpoint, pipeline: Pipeline, ema_model: Pipeline) -> None:
     """Load model and EMA weights; CheckpointError if the checkpoint was made for another pipeline config."""
-    stored = json.loads(checkpoint.metadata[CONFIG_KEY])
-    current = json.loads(pipeline.config.model_dump_json())
+    _, stored, _ = stored_configs(checkpoint.metadata, checkpoint.path)
+    current = pipeline.config.model_dump(mode="json")
     if stored != current:
         keys = sorted(k for k in set(stored) | set(current) if stored.get(k) != current.get(k))
         raise CheckpointError(

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
 from pydantic import Field, field_validator
 
 from diffkit.config import StrictConfig
+from diffkit.device import DeviceSetting
 
 Precision = Literal["auto", "fp32", "bf16"]
-_DEVICE = re.compile(r"^(auto|cpu|cuda|cuda:\d+)$")
 
 
 class TrainConfig(StrictConfig):
@@ -70,7 +69,9 @@ class TrainConfig(StrictConfig):
         description="Seeds data order, crops, training noise and global RNGs (and the initial weights when the "
         "pipeline is built with diffkit.training.seeded_pipeline).",
     )
-    device: str = Field("auto", description="'auto' (CUDA when available, else CPU), 'cpu', 'cuda' or 'cuda:N'.")
+    device: DeviceSetting | None = Field(
+        None, description="'auto', 'cpu', 'cuda' or 'cuda:N'; null = the recipe's top-level `device`."
+    )
     precision: Precision = Field(
         "auto", description="'auto' = bf16 autocast on CUDA, fp32 on CPU; 'fp32'; 'bf16' (autocast; weights stay fp32)."
     )
@@ -79,13 +80,6 @@ class TrainConfig(StrictConfig):
     tensorboard: bool = Field(
         True, description="Also write TensorBoard events when the tensorboard package is installed."
     )
-
-    @field_validator("device")
-    @classmethod
-    def _device(cls, value: str) -> str:
-        if not _DEVICE.match(value):
-            raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {value!r}")
-        return value
 
     @field_validator("betas")
     @classmethod

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import torch
 import torch.distributed as dist
 
+from diffkit.device import resolve_device
 from diffkit.errors import ConfigError
 from diffkit.training.config import TrainConfig
 
@@ -63,28 +64,6 @@ def _env_int(name: str, default: int) -> int:
         raise ConfigError(f"environment variable {name}={value!r} is not an integer (set by torchrun)") from None
 
 
-def resolve_device(setting: str, local_rank: int, world_size: int) -> torch.device:
-    """'auto' → CUDA (``cuda:LOCAL_RANK``) when available, else CPU; explicit CUDA must exist."""
-    if setting == "cpu":
-        return torch.device("cpu")
-    if setting == "auto" and not torch.cuda.is_available():
-        return torch.device("cpu")
-    if not torch.cuda.is_available():
-        raise ConfigError(f"train.device: {setting!r} asked for, but CUDA is not available; use 'cpu' or 'auto'")
-    if setting.startswith("cuda:"):
-        if world_size > 1:
-            raise ConfigError(
-                f"train.device: {setting!r} names one GPU, but torchrun started {world_size} processes; "
-                "use 'auto' or 'cuda' (each process then takes cuda:LOCAL_RANK)"
-            )
-        index = int(setting.split(":", 1)[1])
-    else:
-        index = local_rank
-    if index >= torch.cuda.device_count():
-        raise ConfigError(f"train.device: cuda:{index} does not exist ({torch.cuda.device_count()} GPU(s) visible)")
-    return torch.device("cuda", index)
-
-
 def resolve_precision(setting: str, device: torch.device) -> torch.dtype | None:
     """'auto' → bf16 autocast on CUDA, fp32 elsewhere; 'bf16' needs a device that supports it."""
     if setting == "fp32" or (setting == "auto" and device.type != "cuda"):
@@ -104,7 +83,7 @@ def start_runtime(config: TrainConfig) -> Runtime:
     world_size = _env_int("WORLD_SIZE", 1)
     rank = _env_int("RANK", 0)
     local_rank = _env_int("LOCAL_RANK", 0)
-    device = resolve_device(config.device, local_rank, world_size)
+    device = resolve_device(config.device or "auto", "train.device", local_rank, world_size)
     if device.type == "cuda":
         torch.cuda.set_device(device)
     owns = False

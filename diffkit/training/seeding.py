@@ -58,10 +58,10 @@ def seed_globals(seed: int, rank: int) -> None:
     np.random.seed(value % 2**32)
 
 
-def seeded_pipeline(config: Any, seed: int, registry: Any = None) -> Any:
+def seeded_pipeline(config: Any, seed: int, sampling: Any = None, registry: Any = None) -> Any:
     """Build a :class:`diffkit.Pipeline` whose initial weights depend only on ``config`` and ``seed``."""
     from diffkit.pipeline import Pipeline
 
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(derive_seed(seed, "init"))
-        return Pipeline(config, registry=registry)
+        return Pipeline(config, sampling, registry=registry)

@@ -21,7 +21,7 @@ from diffkit.training.config import TrainConfig
 from diffkit.training.data import BatchPlan, Cursor, batches
 from diffkit.training.ema import EMA
 from diffkit.training.errors import TrainingDiverged, TrainingWarning
-from diffkit.training.metrics import METRICS_NAME, MetricsLog, read_metrics, truncate_after
+from diffkit.training.metrics_log import METRICS_NAME, MetricsLog, read_metrics, truncate_after
 from diffkit.training.plot import plot_loss_curve
 from diffkit.training.progress import ProgressBar
 from diffkit.training.result import TrainResult

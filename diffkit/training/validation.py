@@ -1,4 +1,4 @@
-"""Deterministic validation loss: fixed clips, fixed crops, fixed σ levels and fixed noise, in eval mode.
+"""Deterministic validation loss of the pipeline's objective: fixed clips, crops, σ levels and noise, eval mode.
 
 The same numbers come out at every step and in every run with the same validation data (the draws do
 not depend on ``train.seed``), so values are comparable along a run and between runs.  Under torchrun
@@ -15,7 +15,6 @@ import torch.distributed as dist
 
 from diffkit.audio import crop_or_pad
 from diffkit.datasets import Dataset
-from diffkit.losses import denoising_score_matching
 from diffkit.pipeline import Pipeline
 from diffkit.training.runtime import Runtime
 from diffkit.training.seeding import generator
@@ -73,7 +72,7 @@ class Validation:
             for level in range(self.levels):
                 sigma = sigmas[level].expand(len(chunk)).to(audio.dtype)
                 with self.runtime.autocast():
-                    losses = denoising_score_matching(pipeline.network, audio, sigma, cond, noise[:, level])
+                    losses = pipeline.objective.loss(pipeline.network, audio, sigma, cond, noise[:, level])
                 sums[level] += losses.double().sum()
         sums[-1] = len(self.items)
         if self.runtime.distributed:

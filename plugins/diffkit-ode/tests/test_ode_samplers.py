@@ -40,7 +40,7 @@ def exact_score(network: GaussianNetwork, batch: int, gamma: float | None = None
     guide = registry_build("guidance", "none") if gamma is None else registry_build("guidance", "cfg", {"scale": gamma})
     cond = torch.ones(batch, 1, dtype=torch.float64)
     null = torch.zeros(1, 1, dtype=torch.float64)
-    return GuidedScore(network, cond, null, guide, registry_build("thresholding", thresholding))
+    return GuidedScore(network, cond, null, guide, registry_build("thresholding", thresholding), "batched")
 
 
 def start(batch: int, length: int, mean: float, std: float, seed: int = 0) -> tuple[torch.Tensor, PerItemNoise]:

@@ -8,7 +8,7 @@ budget as the consistent Langevin sampler — and the same update as that sample
 from __future__ import annotations
 
 import torch
-from diffkit.samplers import ScoreFn
+from diffkit.samplers.base import Step
 
 from diffkit_ode.flow import ProbabilityFlowSampler, flow_derivative
 
@@ -18,6 +18,6 @@ class EulerODE(ProbabilityFlowSampler):
 
     evaluations_per_step = 1
 
-    def step(self, score: ScoreFn, x: torch.Tensor, sigma: float, sigma_next: float) -> torch.Tensor:
+    def step(self, step: Step) -> torch.Tensor:
         """One explicit Euler step in σ."""
-        return x + (sigma_next - sigma) * flow_derivative(score, x, sigma)
+        return step.x + (step.sigma_next - step.sigma) * flow_derivative(step.score, step.x, step.sigma)

@@ -8,7 +8,7 @@ Score evaluations for a grid of N levels: 2 per interval plus 1 for the final de
 from __future__ import annotations
 
 import torch
-from diffkit.samplers import ScoreFn
+from diffkit.samplers.base import Step
 
 from diffkit_ode.flow import ProbabilityFlowSampler, flow_derivative
 
@@ -18,9 +18,9 @@ class HeunODE(ProbabilityFlowSampler):
 
     evaluations_per_step = 2
 
-    def step(self, score: ScoreFn, x: torch.Tensor, sigma: float, sigma_next: float) -> torch.Tensor:
+    def step(self, step: Step) -> torch.Tensor:
         """Euler predictor, trapezoidal corrector."""
-        h = sigma_next - sigma
-        d = flow_derivative(score, x, sigma)
-        d_next = flow_derivative(score, x + h * d, sigma_next)
-        return x + (0.5 * h) * (d + d_next)
+        h = step.sigma_next - step.sigma
+        d = flow_derivative(step.score, step.x, step.sigma)
+        d_next = flow_derivative(step.score, step.x + h * d, step.sigma_next)
+        return step.x + (0.5 * h) * (d + d_next)

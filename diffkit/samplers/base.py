@@ -1,0 +1,83 @@
+"""StepSampler: the one sampling loop. It owns the σ grid, the walk, the callback and the final denoising step;
+a sampler only writes ``step`` (k-diffusion's lesson: one small function over a shared signature).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from pydantic import Field
+
+from diffkit.config import StrictConfig
+from diffkit.samplers import Callback, NoiseFn, ScoreFunction
+from diffkit.samplers.grids import GridName, make_grid
+
+
+class StepSamplerConfig(StrictConfig):
+    """Options every step-based sampler has: which σ grid to walk and whether to end with a denoising step."""
+
+    grid: GridName = Field(
+        "schedule", description="σ grid: 'schedule' (the schedule's own; DAG: geometric) or 'karras' (ρ-grid)."
+    )
+    rho: float = Field(7.0, gt=0.0, le=1000.0, description="ρ of the Karras grid (ignored by other grids).")
+    final_denoise: bool = Field(
+        True, description="Return the denoised estimate at the last level, x_N + σ_N² S̃(x_N), rather than x_N."
+    )
+
+
+@dataclass
+class Step:
+    """One step of a walk: move the state ``x`` at level ``sigma`` to ``sigma_next`` (the ``index``-th step).
+
+    ``memory`` persists over one ``sample`` call, for multistep methods (e.g. the previous denoised estimate).
+    """
+
+    score: ScoreFunction
+    x: torch.Tensor
+    sigma: float
+    sigma_next: float
+    noise: NoiseFn
+    index: int = 0
+    memory: dict[str, Any] = field(default_factory=dict)
+
+
+class StepSampler:
+    """Walks ``sigmas`` calling ``step`` between consecutive levels; subclasses define ``step(Step) -> Tensor``."""
+
+    def __init__(self, config: StepSamplerConfig | None = None) -> None:
+        self.config = config or StepSamplerConfig()
+
+    def sigmas(
+        self, schedule: Any, steps: int, start: float = 1.0, device: torch.device | str | None = None
+    ) -> torch.Tensor:
+        """The configured grid over ``schedule``."""
+        return make_grid(self.config.grid, schedule, steps, start, self.config.rho, device)
+
+    def step(self, step: Step) -> torch.Tensor:
+        """The state at ``step.sigma_next``."""
+        raise NotImplementedError
+
+    @torch.no_grad()
+    def sample(
+        self,
+        score: ScoreFunction,
+        x: torch.Tensor,
+        sigmas: torch.Tensor,
+        noise: NoiseFn,
+        callback: Callback | None = None,
+    ) -> torch.Tensor:
+        """Run ``step`` over consecutive levels from the state ``x`` at ``sigmas[0]``, then the final denoising step."""
+        levels = [float(s) for s in sigmas]
+        total = len(levels)
+        memory: dict[str, Any] = {}
+        for n in range(total - 1):
+            x = self.step(Step(score, x, levels[n], levels[n + 1], noise, n, memory))
+            if callback is not None:
+                callback(n + 1, total, levels[n + 1], x)
+        if self.config.final_denoise:
+            x = score.denoise(x, levels[-1])
+        if callback is not None:
+            callback(total, total, 0.0 if self.config.final_denoise else levels[-1], x)
+        return x
