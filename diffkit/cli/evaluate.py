@@ -57,7 +57,7 @@ def parse_folders(items: list[str] | None) -> dict[str, Path]:
 
 
 def _print_rows(results: dict[str, Any]) -> None:
-    from diffkit.evaluation.report import table_row
+    from diffkit.evaluation.results_tables import table_row
 
     embedder = results["embedder"]
     title = f"{embedder['name']} embeddings" + (

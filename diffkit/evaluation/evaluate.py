@@ -14,7 +14,7 @@ from diffkit.errors import ConfigError
 from diffkit.evaluation.builders import build_embedder, build_metrics, embedder_identity, make_cache
 from diffkit.evaluation.embedding import EmbeddedFolder, Progress, embed_files
 from diffkit.evaluation.files import list_audio_files
-from diffkit.evaluation.report import parameters_label, rate_label, write_reports
+from diffkit.evaluation.results_tables import parameters_label, rate_label, write_reports
 
 FolderSpec = str | Path
 

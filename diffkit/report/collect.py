@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from diffkit.evaluation.report import TABLE_HEADER, table_row
+from diffkit.evaluation.results_tables import TABLE_HEADER, table_row
 
 
 @dataclass
