@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from diffkit.evaluation.results_tables import TABLE_HEADER, table_row
+from diffkit.evaluation.results_tables import table_columns, table_notes, table_row
 
 
 @dataclass
@@ -19,6 +19,7 @@ class RunArtifacts:
     loss_curve: Path | None = None
     metric_rows: list[dict[str, str]] = field(default_factory=list)
     metric_columns: list[str] = field(default_factory=list)
+    metric_notes: list[str] = field(default_factory=list)
 
 
 def collect(root: Path, samples_dir: Path, metrics_json: Path | None = None) -> RunArtifacts:
@@ -33,7 +34,9 @@ def collect(root: Path, samples_dir: Path, metrics_json: Path | None = None) -> 
     artifacts.loss_curve = curves[-1] if curves else None
     if metrics_json is not None and metrics_json.is_file():
         results = json.loads(metrics_json.read_text())
-        artifacts.metric_columns = list(TABLE_HEADER)
-        artifacts.metric_rows = [dict(zip(TABLE_HEADER, table_row(row), strict=True)) for row in results["rows"]]
+        columns = table_columns(results)
+        artifacts.metric_columns = columns
+        artifacts.metric_rows = [dict(zip(columns, table_row(row, columns), strict=True)) for row in results["rows"]]
+        artifacts.metric_notes = table_notes(results)
     return artifacts
 

@@ -1,4 +1,5 @@
-"""Markdown and self-contained HTML reports: a player and spectrogram per clip, loss curve, metric table."""
+"""Markdown and self-contained HTML reports: a player and spectrogram per clip, loss curve, metric table and its
+notes."""
 
 from __future__ import annotations
 
@@ -33,6 +34,8 @@ def render_markdown(artifacts: RunArtifacts, title: str, where: Path, summary: d
         cols = artifacts.metric_columns
         lines += ["", "## Metrics", "", "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
         lines += ["| " + " | ".join(_cell(row.get(c, "")) for c in cols) + " |" for row in artifacts.metric_rows]
+        if artifacts.metric_notes:
+            lines += [""] + [f"- {note}" for note in artifacts.metric_notes]
     if artifacts.clips:
         lines += ["", "## Generated clips", "", "| label | seed | audio | spectrogram |", "|---|---|---|---|"]
         for clip in artifacts.clips:
@@ -66,6 +69,8 @@ def render_html(artifacts: RunArtifacts, title: str, where: Path, summary: dict[
         for row in artifacts.metric_rows:
             parts.append("<tr>" + "".join(f"<td>{esc(_cell(row.get(c, '')))}</td>" for c in cols) + "</tr>")
         parts.append("</table>")
+        if artifacts.metric_notes:
+            parts.append("<ul>" + "".join(f"<li>{esc(note)}</li>" for note in artifacts.metric_notes) + "</ul>")
     if artifacts.clips:
         parts.append(
             "<h2>Generated clips</h2><table><tr><th>label</th><th>seed</th><th>audio</th><th>spectrogram</th></tr>"
