@@ -1,4 +1,5 @@
-"""Gathering what a run produced (clips with sidecars, loss curve, metric rows) for the report."""
+"""Gathering what a run produced (clips with sidecars, loss curve, metric rows, the reference clips per class
+for the spectrogram grid) for the report."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from diffkit.errors import DiffkitError
+from diffkit.evaluation.files import list_audio_files
 from diffkit.evaluation.results_tables import table_columns, table_notes, table_row
 
 
@@ -20,6 +23,16 @@ class RunArtifacts:
     metric_rows: list[dict[str, str]] = field(default_factory=list)
     metric_columns: list[str] = field(default_factory=list)
     metric_notes: list[str] = field(default_factory=list)
+    reference_clips: dict[str, list[Path]] = field(default_factory=dict)
+    grid: Path | None = None
+
+    def generated_by_label(self) -> dict[str, list[Path]]:
+        """The generated clips' files grouped by the label they were asked for (unlabelled ones left out)."""
+        groups: dict[str, list[Path]] = {}
+        for clip in self.clips:
+            if clip.get("label") is not None:
+                groups.setdefault(str(clip["label"]), []).append(clip["wav"])
+        return groups
 
 
 def collect(root: Path, samples_dir: Path, metrics_json: Path | None = None) -> RunArtifacts:
@@ -38,5 +51,18 @@ def collect(root: Path, samples_dir: Path, metrics_json: Path | None = None) -> 
         artifacts.metric_columns = columns
         artifacts.metric_rows = [dict(zip(columns, table_row(row, columns), strict=True)) for row in results["rows"]]
         artifacts.metric_notes = table_notes(results)
+        artifacts.reference_clips = reference_by_label(Path(results["reference"]["folder"]))
     return artifacts
 
+
+def reference_by_label(folder: Path) -> dict[str, list[Path]]:
+    """The labelled audio files of the evaluation's reference folder by label (empty if it is gone)."""
+    try:
+        files = list_audio_files(folder)
+    except DiffkitError:
+        return {}
+    groups: dict[str, list[Path]] = {}
+    for file in files:
+        if file.label is not None:
+            groups.setdefault(file.label, []).append(file.path)
+    return groups

@@ -1,5 +1,5 @@
-"""Markdown and self-contained HTML reports: a player and spectrogram per clip, loss curve, metric table and its
-notes."""
+"""Markdown and self-contained HTML reports: the real-vs-generated spectrogram grid, loss curve, metric table with
+its notes, then a player and spectrogram per clip."""
 
 from __future__ import annotations
 
@@ -10,6 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from diffkit.report.collect import RunArtifacts
+
+GRID_CAPTION = (
+    "Per class: reference clips (left half) and generated clips (right half), every panel on the same dB scale "
+    "(re full scale) and the same time and frequency axes."
+)
 
 
 def _cell(value: Any) -> str:
@@ -28,6 +33,10 @@ def render_markdown(artifacts: RunArtifacts, title: str, where: Path, summary: d
     """Report as Markdown with links relative to ``where``."""
     lines = [f"# {title}", ""]
     lines += [f"- **{key}**: {value}" for key, value in summary.items()]
+    if artifacts.grid:
+        link = _rel(artifacts.grid, where)
+        lines += ["", "## Real vs generated", "", GRID_CAPTION, ""]
+        lines.append(f"[![real vs generated spectrograms]({link})]({link})")
     if artifacts.loss_curve:
         lines += ["", "## Training loss", "", f"![loss curve]({_rel(artifacts.loss_curve, where)})"]
     if artifacts.metric_rows:
@@ -56,11 +65,17 @@ def render_html(artifacts: RunArtifacts, title: str, where: Path, summary: dict[
         "<!DOCTYPE html><html><head><meta charset='utf-8'>",
         f"<title>{esc(title)}</title>",
         "<style>body{font-family:sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse}"
-        "td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:middle}img{max-width:28em}</style>",
+        "td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:middle}img{max-width:28em}"
+        "img.grid{max-width:100%}</style>",
         f"</head><body><h1>{esc(title)}</h1><ul>",
     ]
     parts += [f"<li><b>{esc(str(k))}</b>: {esc(str(v))}</li>" for k, v in summary.items()]
     parts.append("</ul>")
+    if artifacts.grid:
+        parts.append(
+            f"<h2>Real vs generated</h2><p>{esc(GRID_CAPTION)}</p>"
+            f"<img class='grid' alt='real vs generated spectrograms' src='{src(artifacts.grid, 'image/png')}'>"
+        )
     if artifacts.loss_curve:
         parts.append(f"<h2>Training loss</h2><img alt='loss curve' src='{src(artifacts.loss_curve, 'image/png')}'>")
     if artifacts.metric_rows:
