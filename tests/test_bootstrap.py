@@ -29,16 +29,29 @@ def test_weighted_moments_equal_the_explicit_resample() -> None:
     rng = np.random.default_rng(0)
     x = rng.normal(3.0, 2.0, size=(30, 5))
     counts = rng.multinomial(30, np.full(30, 1 / 30), size=3).astype(float)
-    for row, (mean, covariance) in zip(counts, weighted_moments(x, counts), strict=True):
+    for row, (mean, covariance, distinct) in zip(counts, weighted_moments(x, counts), strict=True):
         explicit = np.repeat(x, row.astype(int), axis=0)
         np.testing.assert_allclose(mean, explicit.mean(axis=0), rtol=1e-12)
         np.testing.assert_allclose(covariance, np.cov(explicit, rowvar=False, ddof=1), rtol=1e-10, atol=1e-12)
+        assert distinct == np.count_nonzero(row)
     replicates = fd_replicates(x, np.ones((3, 30)), x[::-1] + 0.5, counts)  # fixed reference, fitted once
     for value, row in zip(replicates, counts, strict=True):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SmallSampleWarning)
             expected = frechet_from_vectors(x, np.repeat(x[::-1] + 0.5, row.astype(int), axis=0))
         assert value == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.parametrize("dim", [4, 40])  # 30 clips: a Cholesky factor of the reference (4-d), a PSD root (40-d)
+def test_resampled_reference_replicates_equal_explicit_fd(dim: int) -> None:
+    rng = np.random.default_rng(dim)
+    x, y = rng.normal(size=(30, dim)), rng.normal(0.2, 1.1, size=(25, dim))
+    ref_counts, gen_counts = two_sample_counts(30, 25, TwoSampleBootstrapOptions(bootstrap=4), seed=1)
+    for value, a, b in zip(fd_replicates(x, ref_counts, y, gen_counts), ref_counts, gen_counts, strict=True):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SmallSampleWarning)
+            expected = frechet_from_vectors(np.repeat(x, a.astype(int), axis=0), np.repeat(y, b.astype(int), axis=0))
+        assert value == pytest.approx(expected, rel=1e-8, abs=1e-9)
 
 
 def test_weighted_mmd2_is_the_u_statistic_of_the_resampled_multiset() -> None:
