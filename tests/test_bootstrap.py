@@ -90,6 +90,19 @@ def test_counts_are_seeded_and_resample_option_holds_the_reference() -> None:
     assert percentile_interval(np.arange(101.0), 0.9) == pytest.approx((5.0, 95.0), rel=1e-12)
 
 
+def test_tiny_sets_give_an_interval_instead_of_an_error() -> None:
+    """With 2–3 clips many replicates redraw a single clip (no distinct pair): those replicates are undefined
+    (NaN) and left out of the interval; the evaluation does not fail."""
+    rng = np.random.default_rng(7)
+    x, y = rng.normal(size=(3, 2)), rng.normal(size=(2, 2))
+    values = weighted_mmd2(x, y, 1.0, np.array([[1.0, 1, 1], [3, 0, 0]]), np.array([[1.0, 1], [1, 1]]))
+    assert np.isfinite(values[0]) and np.isnan(values[1])
+    with pytest.raises(ValueError, match="2 distinct vectors"):
+        weighted_mmd2(x, y, 1.0, np.array([[3.0, 0, 0]]), np.array([[1.0, 1]]))
+    result = KernelAudioDistance(KADConfig()).compute(clip_set(x), clip_set(y))
+    assert result["kad_ci_low"] <= result["kad_ci_high"] and np.isfinite(result["kad_ci_high"])
+
+
 def test_no_interval_when_bootstrap_is_zero() -> None:
     rng = np.random.default_rng(2)
     a, b = clip_set(rng.normal(size=(20, 3))), clip_set(rng.normal(size=(20, 3)))

@@ -152,7 +152,7 @@ def test_frames_level_and_registry() -> None:
 
 
 def test_identical_reference_vectors_give_nan_with_a_warning() -> None:
-    with pytest.warns(UserWarning, match="every reference vector is identical"):
+    with pytest.warns(UserWarning, match="half of the reference pairs are identical"):
         result = kad(np.ones((5, 3)), np.zeros((4, 3)))
     assert math.isnan(result["kad"]) and result["kad_bandwidth"] == 0.0
 

@@ -59,7 +59,8 @@ def two_sample_counts(
 
 
 def percentile_interval(values: np.ndarray, confidence: float) -> tuple[float, float]:
-    """(low, high): the (1 − c)/2 and (1 + c)/2 quantiles of the replicate values (NaNs ignored)."""
+    """(low, high): the (1 − c)/2 and (1 + c)/2 quantiles of the replicate values (NaNs — replicates where the
+    statistic is undefined — ignored)."""
     values = np.asarray(values, dtype=np.float64)
     values = values[np.isfinite(values)]
     if values.size == 0:

@@ -70,8 +70,8 @@ class KernelAudioDistance:
         result["kad_bandwidth"] = float(bandwidth)
         if bandwidth <= 0.0:
             warnings.warn(
-                "KAD is undefined: every reference vector is identical (median pairwise distance 0), so the "
-                "RBF kernel has no width; check the reference folder or set kad.bandwidth",
+                "KAD is undefined: at least half of the reference pairs are identical vectors (median pairwise "
+                "distance 0), so the RBF kernel has no width; check the reference folder or set kad.bandwidth",
                 UserWarning,
                 stacklevel=2,
             )

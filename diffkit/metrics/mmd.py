@@ -124,7 +124,9 @@ def weighted_mmd2(
     ``weights_x`` ``[R, m]`` / ``weights_y`` ``[R, n]`` give how often each vector occurs in replicate r
     (default: one replicate, every vector once — the plain estimator
     mean_{i≠j} k(x_i, x_j) + mean_{i≠j} k(y_i, y_j) − 2 mean k(x_i, y_j)); within-set means are weighted
-    U-statistics (module docstring). It can be negative when the sets are close. Returns ``[R]`` (float64).
+    U-statistics (module docstring). It can be negative when the sets are close. Returns ``[R]`` (float64);
+    a replicate whose multiset holds a single distinct vector of either set has no pairs and gives NaN
+    (likely only for tiny sets: 2 clips redraw one of them twice half the time).
     """
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     if x.ndim != 2 or y.ndim != 2 or x.shape[1] != y.shape[1]:
@@ -137,7 +139,9 @@ def weighted_mmd2(
         raise ValueError(f"weights {wx.shape} / {wy.shape} do not match {len(x)} and {len(y)} vectors")
     mx, my = wx.sum(axis=1), wy.sum(axis=1)
     self_x, self_y = (wx * wx).sum(axis=1), (wy * wy).sum(axis=1)  # pairs of copies of one vector
-    if np.any(mx * mx - self_x <= 0) or np.any(my * my - self_y <= 0):
+    pairs_x, pairs_y = mx * mx - self_x, my * my - self_y  # weighted number of pairs of distinct vectors
+    valid = (pairs_x > 0) & (pairs_y > 0)
+    if not valid.any():
         raise ValueError("the unbiased MMD² needs at least 2 distinct vectors in each set")
     centre = x.mean(axis=0)
     x, y = x - centre, y - centre
@@ -145,7 +149,9 @@ def weighted_mmd2(
     xx = _kernel_quadratic_forms(x, x, wx, wx, gamma, True, block_entries) - self_x
     yy = _kernel_quadratic_forms(y, y, wy, wy, gamma, True, block_entries) - self_y
     xy = _kernel_quadratic_forms(x, y, wx, wy, gamma, False, block_entries)
-    return xx / (mx * mx - self_x) + yy / (my * my - self_y) - 2.0 * xy / (mx * my)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        values = xx / pairs_x + yy / pairs_y - 2.0 * xy / (mx * my)
+    return np.where(valid, values, np.nan)
 
 
 def mmd2(x: np.ndarray, y: np.ndarray, bandwidth: float, *, block_entries: int = BLOCK_ENTRIES) -> float:
