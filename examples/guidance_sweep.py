@@ -174,7 +174,7 @@ def numbers(row: dict[str, Any]) -> dict[str, Any]:
         "ls": metrics.get("ls"),
         "ls_std": metrics.get("ls_std"),
         "label_accuracy": metrics.get("label_accuracy"),
-        "n_clips": row["n_files"],
+        "n_clips": row["n"],  # clips evaluated (every row at the same n)
     }
 
 

@@ -96,14 +96,21 @@ def test_fd_small_for_heldout_real_and_large_for_noise(folders: dict[str, Path],
     heldout, noise = rows["heldout"]["metrics"]["fd"], rows["noise"]["metrics"]["fd"]
     print(f"mel-stats FD: held-out real {heldout:.2f}, noise {noise:.2f}")
     assert 0.0 <= heldout < 0.1 * noise
+    # equal n: the held-out folder is cut to the noise folder's 36 clips, class-balanced
     n_files = len(list_audio_files(folders["heldout"]))
-    assert rows["heldout"]["metrics"]["fd_n_generated"] == float(n_files)  # 1 s clips: one window each
+    assert (
+        n_files > 36
+        and rows["heldout"]["n_files"] == n_files
+        and data["equal_n"] == {"enabled": True, "n": 36, "seed": 0}
+    )
+    assert rows["heldout"]["n"] == rows["noise"]["n"] == 36
+    assert rows["heldout"]["metrics"]["fd_n_generated"] == 36.0  # 1 s clips: one window each
     assert data["reference"]["n_files"] == len(list_audio_files(folders["reference"])) >= 36
     assert len(data["reference"]["labels"]) >= 3
     assert not data["embedder"]["comparable_with_paper"]
     markdown = (out / "evaluation.md").read_text()
-    assert "| System | Samp. rate | Num. param. | FD ↓ | LS ↑ | n (FD) |" in markdown
-    assert "| heldout | 16 kHz | - |" in markdown and "Not comparable with the paper" in markdown
+    assert "| System | Samp. rate | Num. param. | n | FD ↓ |" in markdown and "n = 36 clips" in markdown
+    assert "| heldout | 16 kHz | - | 36 | " in markdown and "Not comparable with the paper" in markdown
     assert "noise" in result.output and "FD" in result.output
 
 

@@ -1,4 +1,4 @@
-"""``diffkit evaluate``: FD/LS/PRDC of generated folders against a reference folder; ``train-classifier``."""
+"""``diffkit evaluate``: FD/KAD/LS/PRDC of generated folders against a reference folder; ``train-classifier``."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from diffkit.cli.options import parse_assignments
 from diffkit.errors import ConfigError, DiffkitError
 
 evaluate_app = typer.Typer(
-    help="Evaluate generated audio against reference audio (FD, LS, PRDC) and train the LS classifier.",
+    help="Evaluate generated audio against reference audio (FD, KAD, LS, PRDC) and train the LS classifier.",
     no_args_is_help=False,
 )
 console = Console()
@@ -46,18 +46,22 @@ def parse_folders(items: list[str] | None) -> dict[str, Path]:
 
 
 def _print_rows(results: dict[str, Any]) -> None:
-    from diffkit.evaluation.report import table_row
+    from diffkit.evaluation.results_tables import equal_n_sentence, table_columns, table_notes, table_row
 
     embedder = results["embedder"]
     title = f"{embedder['name']} embeddings" + (
         "" if embedder["comparable_with_paper"] else " (not comparable with the paper)"
     )
     table = Table(title=title)
-    for column in ("System", "Samp. rate", "Num. param.", "FD ↓", "LS ↑", "n (FD)"):
+    columns = table_columns(results)
+    for column in columns:
         table.add_column(column)
     for row in results["rows"]:
-        table.add_row(*(escape(cell) for cell in table_row(row)))
+        table.add_row(*(escape(cell) for cell in table_row(row, columns)))
     console.print(table)
+    console.print(equal_n_sentence(results), soft_wrap=True, markup=False)
+    for note in table_notes(results):
+        console.print(note, soft_wrap=True, markup=False)
     for row in results["rows"]:
         for message in row["warnings"]:
             console.print(f"[yellow]warning[/yellow] {escape(row['name'])}: {escape(message)}", soft_wrap=True)
@@ -101,6 +105,15 @@ def evaluate(
         int | None,
         typer.Option("--downsample-to", help="Add '<name> + Downsample' rows evaluated after resampling to this rate."),
     ] = None,
+    equal_n: Annotated[
+        bool,
+        typer.Option(
+            "--equal-n/--all-files",
+            help="Evaluate every row on the same number of clips (the smallest folder's; larger folders are "
+            "subsampled class-balanced), or on all files.",
+        ),
+    ] = True,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the equal-n subsampling.")] = 0,
     out: Annotated[Path | None, typer.Option("--out", help="Write evaluation.json and evaluation.md here.")] = None,
     cache_dir: Annotated[
         Path | None, typer.Option("--cache-dir", help="Embedding cache (default OUT/embedding-cache).")
@@ -129,6 +142,8 @@ def evaluate(
             classifier=classifier,
             real=parse_folders(real) or None,
             band_limit=downsample_to,
+            equal_n=equal_n,
+            seed=seed,
             out_dir=out,
             cache_dir=cache_dir,
         )

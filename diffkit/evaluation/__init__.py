@@ -4,7 +4,7 @@ Entry points: :func:`evaluate_folders` (the recipe stage and ``diffkit evaluate`
 :func:`train_classifier_from_folders` (the logit-score classifier; ``diffkit evaluate train-classifier``).
 """
 
-from diffkit.evaluation.classifier import train_classifier_from_folders
+from diffkit.evaluation.classifier_training import train_classifier_from_folders
 from diffkit.evaluation.evaluate import System, evaluate_folders
 from diffkit.evaluation.files import AudioFile, list_audio_files
 

@@ -14,7 +14,9 @@ from diffkit.errors import ConfigError
 from diffkit.evaluation.builders import build_embedder, build_metrics, embedder_identity, make_cache
 from diffkit.evaluation.embedding import EmbeddedFolder, Progress, embed_files
 from diffkit.evaluation.files import list_audio_files
-from diffkit.evaluation.report import parameters_label, rate_label, write_reports
+from diffkit.evaluation.requirements import metric_requirements, unmet_requirement
+from diffkit.evaluation.results_tables import parameters_label, rate_label, small_sample_flags, write_reports
+from diffkit.evaluation.subsample import equal_n as equalise
 
 FolderSpec = str | Path
 
@@ -73,6 +75,8 @@ def evaluate_folders(
     classifier: str | Path | None = None,
     real: FolderSpec | Mapping[str, FolderSpec] | Sequence[System | FolderSpec] | None = None,
     band_limit: int | None = None,
+    equal_n: bool = True,
+    seed: int = 0,
     out_dir: str | Path | None = None,
     cache_dir: str | Path | None = None,
     progress: Progress | None = None,
@@ -81,9 +85,13 @@ def evaluate_folders(
 
     ``generated``/``real``: a folder, ``{name: folder}``, or a list of :class:`System`. ``band_limit``
     (e.g. 22050) adds a "<name> + Downsample" row per system, evaluated after resampling to that rate (the
-    paper's "DAG48 + Downsample"). Embeddings are cached per file under ``cache_dir`` (default
-    ``<out_dir>/embedding-cache``; no caching without either). Writes ``evaluation.json`` and
-    ``evaluation.md`` to ``out_dir`` when given; returns the results dictionary.
+    paper's "DAG48 + Downsample"). With ``equal_n`` (default) every row is evaluated on the same number of
+    clips — the size of the smallest row's folder; larger folders are subsampled class-balanced with
+    ``seed`` — while the reference is used whole. A metric whose ``requires`` a row cannot meet is skipped
+    for that row, with the reason in ``row["skipped"]``; FD/KAD values from n ≤ d vectors are listed in
+    ``row["flags"]``. Embeddings are cached per file under ``cache_dir`` (default ``<out_dir>/embedding-cache``;
+    no caching without either). Writes ``evaluation.json`` and ``evaluation.md`` to ``out_dir`` when given;
+    returns the results dictionary.
     """
     model = build_embedder(embedder, embedder_config)
     metric_objects = build_metrics(list(metrics), metric_configs, model, classifier)
@@ -94,30 +102,36 @@ def evaluate_folders(
         cache_dir = Path(out_dir) / "embedding-cache"
 
     ref_files = list_audio_files(reference)
+    row_files = [list_audio_files(system.folder) for system in rows]
+    n, evaluated = equalise(row_files, seed) if equal_n else (None, row_files)
     ref = embed_files(ref_files, model, cache=make_cache(cache_dir, model, None), progress=progress)
     results: dict[str, Any] = {
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "embedder": embedder_identity(model),
         "metrics": list(metrics),
-        "reference": _folder_summary(Path(reference), ref),
+        "reference": {**_folder_summary(Path(reference), ref), "n_files": len(ref_files)},
+        "equal_n": {"enabled": equal_n, "n": n, "seed": seed},
         "rows": [],
     }
-    for system in rows:
-        files = list_audio_files(system.folder)
+    for system, found, files in zip(rows, row_files, evaluated, strict=True):
         cache = make_cache(cache_dir, model, system.downsample_to)
         embedded = embed_files(files, model, cache=cache, downsample_to=system.downsample_to, progress=progress)
-        values, messages = _compute(metric_objects, ref, embedded)
+        values, messages, skipped = _compute(metric_objects, ref, embedded)
         rates = [min(r, system.downsample_to) if system.downsample_to else r for r in embedded.sample_rates]
         results["rows"].append(
             {
                 "name": system.name,
                 **_folder_summary(system.folder, embedded),
+                "n_files": len(found),
+                "n": embedded.embeddings.num_clips,
                 "real": system.real,
                 "downsample_to": system.downsample_to,
                 "sample_rate_label": rate_label(rates),
                 "parameters": system.parameters,
                 "parameters_label": "-" if system.real else parameters_label(system.parameters),
                 "metrics": values,
+                "flags": small_sample_flags(values),
+                "skipped": skipped,
                 "warnings": messages,
             }
         )
@@ -130,7 +144,6 @@ def evaluate_folders(
 def _folder_summary(folder: Path, embedded: EmbeddedFolder) -> dict[str, Any]:
     return {
         "folder": str(folder),
-        "n_files": embedded.embeddings.num_clips,
         "n_frames": embedded.embeddings.num_frames,
         "sample_rates": sorted(set(embedded.sample_rates)),
         "labels": embedded.embeddings.label_names(),
@@ -138,14 +151,22 @@ def _folder_summary(folder: Path, embedded: EmbeddedFolder) -> dict[str, Any]:
     }
 
 
-def _compute(metrics: Mapping[str, Any], ref: EmbeddedFolder, gen: EmbeddedFolder) -> tuple[dict, list[str]]:
-    """All metric values of one row, and the warnings they raised (recorded, then re-emitted)."""
+def _compute(
+    metrics: Mapping[str, Any], ref: EmbeddedFolder, gen: EmbeddedFolder
+) -> tuple[dict[str, float], list[str], dict[str, str]]:
+    """All metric values of one row, the warnings they raised (recorded, then re-emitted) and, per metric
+    skipped because the data cannot meet its ``requires``, the reason."""
     values: dict[str, float] = {}
+    skipped: dict[str, str] = {}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        for metric in metrics.values():
+        for name, metric in metrics.items():
+            reason = unmet_requirement(metric_requirements(metric), ref.embeddings, gen.embeddings)
+            if reason is not None:
+                skipped[name] = reason
+                continue
             values.update(metric.compute(ref.embeddings, gen.embeddings))
     messages = list(dict.fromkeys(str(w.message) for w in caught))
     for w in caught:
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    return values, messages
+    return values, messages, skipped

@@ -6,6 +6,13 @@ Protocol (every ``metric`` component):
   are the metric's own (e.g. ``fd``, ``fd_n_generated``, ``precision``, ``ls``). Count-like values are
   floats too so that every result serialises to JSON the same way. Problems the user should know about
   (too few samples, missing labels) are ``warnings.warn`` calls; the evaluation stage records them.
+  A confidence interval of a value ``<key>`` is reported as ``<key>_ci_low`` / ``<key>_ci_high``.
+- optional ``requires: set[str]`` (default empty): what the *data* must provide, checked by the evaluation
+  for every row before ``compute`` is called. ``"labels"``: the evaluated clips carry class labels;
+  ``"reference-labels"``: the reference clips do; ``"attribute:<name>"``: every evaluated clip's sidecar
+  has the key ``<name>`` (no data source provides attributes yet, so such a metric is always skipped). A
+  metric whose requirement a row cannot meet is skipped for that row and the reason is recorded in
+  ``evaluation.json`` (``skipped``) and shown in the reports — never a crash, never a silent gap.
 - optional ``unusable_reason: str | None``: set when the metric was built without something it needs
   (e.g. ``logit-score`` without a classifier); the evaluation raises it as a ConfigError before embedding
   anything, and ``compute`` raises the same error.
@@ -17,9 +24,11 @@ Protocol (every ``metric`` component):
 - ``paths[N]``: the clip files; ``labels[N]`` or ``None``: the class label of each clip when known
   (generated files carry it in a ``<name>.json`` sidecar's ``label`` key or in a ``<label>/<file>`` folder).
 
-A metric decides which level it works on (``fd``: frames by default; ``prdc`` and ``logit-score``: clips).
-Built-ins: ``fd`` (Fréchet distance, optional FD∞ and per-class FD), ``prdc`` (precision, recall, density,
-coverage, k = 5) and ``logit-score`` (LS with a trained MLP classifier, plus label adherence).
+A metric decides which level it works on (``fd``: frames by default; ``kad``, ``prdc`` and ``logit-score``:
+clips). Built-ins: ``fd`` (Fréchet distance, bootstrap CI, optional FD∞ and per-class FD), ``kad`` (kernel
+audio distance, bootstrap CI), ``prdc`` (precision, recall, density, coverage, k = 5) and ``logit-score``
+(LS with a trained MLP classifier, plus label adherence with a bootstrap CI). Bootstrap intervals resample
+clips with replacement (``diffkit.metrics.bootstrap``).
 """
 
 from __future__ import annotations
@@ -34,7 +43,7 @@ __all__ = ["EmbeddingSet", "Metric", "components"]
 
 @runtime_checkable
 class Metric(Protocol):
-    """A metric; see the module docstring for the contract."""
+    """A metric; see the module docstring for the contract (``requires`` and ``unusable_reason`` are optional)."""
 
     def compute(self, reference: EmbeddingSet, generated: EmbeddingSet) -> dict[str, float]: ...
 
@@ -42,6 +51,7 @@ class Metric(Protocol):
 def components() -> list[ComponentSpec]:
     """Built-in metrics."""
     from diffkit.metrics.fd import FDConfig, FrechetDistance
+    from diffkit.metrics.kad import KADConfig, KernelAudioDistance
     from diffkit.metrics.logit_score import LogitScore, LogitScoreConfig
     from diffkit.metrics.prdc import PRDC, PRDCConfig
 
@@ -52,6 +62,13 @@ def components() -> list[ComponentSpec]:
             FrechetDistance,
             FDConfig,
             "Fréchet distance between Gaussian fits of the embeddings (float64; optional FD∞, per class).",
+        ),
+        ComponentSpec(
+            "metric",
+            "kad",
+            KernelAudioDistance,
+            KADConfig,
+            "Kernel audio distance: unbiased MMD² (RBF kernel, median-distance bandwidth of the reference) × 1000.",
         ),
         ComponentSpec(
             "metric",

@@ -22,8 +22,12 @@ def example_sets(dim: int = 4, clips: int = 24, seed: int = 0) -> tuple[Embeddin
 
 
 def check_metric(metric: Any) -> None:
-    """``compute`` returns ``{str: finite float}``; a metric built without what it needs (``unusable_reason``)
-    raises ConfigError instead."""
+    """``compute`` returns ``{str: finite float}``, the same numbers when called again (seeded randomness
+    only), every ``<key>_ci_low ≤ <key>_ci_high`` with ``<key>`` reported too; ``requires``, when declared, is a
+    set of strings. A metric built without what it needs (``unusable_reason``) raises ConfigError instead."""
+    requires = getattr(metric, "requires", frozenset())
+    assert isinstance(requires, set | frozenset), f"requires must be a set of strings, got {requires!r}"
+    assert all(isinstance(item, str) and item for item in requires), f"requires: {requires!r}"
     reference, generated = example_sets()
     if getattr(metric, "unusable_reason", None):
         try:
@@ -36,3 +40,9 @@ def check_metric(metric: Any) -> None:
     for key, value in values.items():
         assert isinstance(key, str) and isinstance(value, float), f"{key!r}: {value!r} is not a float"
         assert np.isfinite(value), f"{key} = {value}"
+    assert metric.compute(reference, generated) == values, "compute must be deterministic (seed its randomness)"
+    for key in values:
+        if key.endswith("_ci_low"):
+            stem = key.removesuffix("_ci_low")
+            assert stem in values and f"{stem}_ci_high" in values, f"{key} needs {stem} and {stem}_ci_high"
+            assert values[key] <= values[f"{stem}_ci_high"], f"{key} > {stem}_ci_high"

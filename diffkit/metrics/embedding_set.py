@@ -90,6 +90,14 @@ class EmbeddingSet:
             return self.clips
         raise ValueError(f"unknown level {level!r}; use 'frame' or 'clip'")
 
+    def clip_of_vector(self, level: str) -> np.ndarray:
+        """The clip each row of ``vectors(level)`` comes from (bootstrap resamples clips, frames follow)."""
+        if level == "frame":
+            return self.clip_index
+        if level == "clip":
+            return np.arange(self.num_clips)
+        raise ValueError(f"unknown level {level!r}; use 'frame' or 'clip'")
+
     def label_names(self) -> list[str]:
         """Sorted distinct labels (empty when unlabelled)."""
         if self.labels is None:

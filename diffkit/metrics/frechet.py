@@ -75,28 +75,34 @@ class Moments:
         return self._m2 / (self.count - 1)
 
 
-def _psd_sqrt(matrix: np.ndarray) -> np.ndarray:
+def psd_sqrt(matrix: np.ndarray) -> np.ndarray:
     """Symmetric square root of a (numerically) PSD matrix via eigh, negative eigenvalues clamped to 0."""
     values, vectors = np.linalg.eigh((matrix + matrix.T) / 2.0)
     return (vectors * np.sqrt(np.clip(values, 0.0, None))) @ vectors.T
 
 
-def trace_sqrt_product(sigma_r: np.ndarray, sigma_g: np.ndarray) -> float:
-    """Tr (Σr^½ Σg Σr^½)^½ = Tr (Σr Σg)^½, from the clamped eigenvalues of the symmetric product."""
-    root = _psd_sqrt(np.asarray(sigma_r, dtype=np.float64))
-    product = root @ np.asarray(sigma_g, dtype=np.float64) @ root
+def trace_sqrt_product(sigma_r: np.ndarray, sigma_g: np.ndarray, root_r: np.ndarray | None = None) -> float:
+    """Tr (Σr^½ Σg Σr^½)^½ = Tr (Σr Σg)^½, from the clamped eigenvalues of the symmetric product.
+
+    ``root_r``: a known factor F with F Fᵀ = Σr — Σr^½, or a Cholesky factor, since Fᵀ Σg F has the eigenvalues
+    of Σg Σr (the bootstrap reuses or cheapens it across replicates)."""
+    root = psd_sqrt(np.asarray(sigma_r, dtype=np.float64)) if root_r is None else root_r
+    product = root.T @ np.asarray(sigma_g, dtype=np.float64) @ root
     values = np.linalg.eigvalsh((product + product.T) / 2.0)
     return float(np.sqrt(np.clip(values, 0.0, None)).sum())
 
 
-def frechet_distance(mu_r: np.ndarray, sigma_r: np.ndarray, mu_g: np.ndarray, sigma_g: np.ndarray) -> float:
-    """FD between N(μr, Σr) and N(μg, Σg) in float64; real and ≥ 0 for any PSD inputs."""
+def frechet_distance(
+    mu_r: np.ndarray, sigma_r: np.ndarray, mu_g: np.ndarray, sigma_g: np.ndarray, root_r: np.ndarray | None = None
+) -> float:
+    """FD between N(μr, Σr) and N(μg, Σg) in float64; real and ≥ 0 for any PSD inputs (``root_r``: F Fᵀ = Σr)."""
     mu_r, mu_g = np.asarray(mu_r, dtype=np.float64), np.asarray(mu_g, dtype=np.float64)
     sigma_r, sigma_g = np.asarray(sigma_r, dtype=np.float64), np.asarray(sigma_g, dtype=np.float64)
     if mu_r.shape != mu_g.shape or sigma_r.shape != sigma_g.shape or sigma_r.shape != mu_r.shape * 2:
         raise ValueError(f"shape mismatch: μr {mu_r.shape}, Σr {sigma_r.shape}, μg {mu_g.shape}, Σg {sigma_g.shape}")
     diff = mu_r - mu_g
-    value = diff @ diff + np.trace(sigma_r) + np.trace(sigma_g) - 2.0 * trace_sqrt_product(sigma_r, sigma_g)
+    trace_term = trace_sqrt_product(sigma_r, sigma_g, root_r)
+    value = diff @ diff + np.trace(sigma_r) + np.trace(sigma_g) - 2.0 * trace_term
     return max(0.0, float(value))
 
 

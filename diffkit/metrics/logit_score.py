@@ -9,13 +9,14 @@ splits would each hold one class.
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
 from pydantic import Field
 
-from diffkit.config import StrictConfig
 from diffkit.errors import ConfigError
+from diffkit.metrics.bootstrap import BootstrapOptions, clip_counts, percentile_interval
 from diffkit.metrics.classifier import EmbeddingClassifier, load_classifier
 from diffkit.metrics.embedding_set import EmbeddingSet
 
@@ -42,18 +43,24 @@ def logit_score(probs: np.ndarray, splits: int = 10, *, shuffle: bool = True, se
     return float(np.mean(scores)), float(np.std(scores))
 
 
-class LogitScoreConfig(StrictConfig):
-    """The trained classifier to use and how to split the samples."""
+class LogitScoreConfig(BootstrapOptions):
+    """The trained classifier to use, how to split the samples, and the bootstrap of the label-accuracy CI."""
 
     classifier: Path | None = Field(
         None, description="Classifier file (.safetensors or .json) from `diffkit evaluate train-classifier`."
     )
     splits: int = Field(10, ge=1, description="Number of splits for the mean ± std (the paper: 10).")
-    seed: int = Field(0, description="Seed of the shuffle before splitting.")
+    seed: int = Field(0, description="Seed of the shuffle before splitting and of the bootstrap.")
 
 
 class LogitScore:
-    """LS of generated clips (and, when they carry labels, the classifier's accuracy on them)."""
+    """LS of generated clips (and, when they carry labels, the classifier's accuracy on them).
+
+    LS itself needs no labels (a folder of another system's unlabelled clips still gets one), so ``requires``
+    is empty; label adherence is reported when labels are known and otherwise skipped with a recorded warning.
+    """
+
+    requires: frozenset[str] = frozenset()
 
     def __init__(self, config: LogitScoreConfig | None = None, classifier: EmbeddingClassifier | None = None):
         self.config = config or LogitScoreConfig()
@@ -78,7 +85,8 @@ class LogitScore:
         return dict(self.metadata.get("embedder") or {})
 
     def compute(self, reference: EmbeddingSet, generated: EmbeddingSet) -> dict[str, float]:
-        """``ls``, ``ls_std``, ``ls_1split``, ``ls_n``; ``label_accuracy``/``label_n`` when labels are known.
+        """``ls``, ``ls_std``, ``ls_1split``, ``ls_n``; ``label_accuracy``/``label_n`` (and the bootstrap interval
+        ``label_accuracy_ci_low``/``_ci_high`` over the labelled clips) when labels are known.
 
         ``reference`` is not used: LS judges the generated set alone (evaluate real data as its own row)."""
         if self.unusable_reason is not None:
@@ -92,11 +100,24 @@ class LogitScore:
         splits = min(self.config.splits, len(probs))
         mean, std = logit_score(probs, splits, seed=self.config.seed)
         result = {"ls": mean, "ls_std": std, "ls_1split": logit_score_single(probs), "ls_n": float(len(probs))}
-        if generated.labels is not None:
-            known = [i for i, label in enumerate(generated.labels) if label is not None]
-            targets = self.classifier.class_indices(
-                [generated.labels[i] for i in known], [generated.paths[i] for i in known]
+        if generated.labels is None:
+            warnings.warn(
+                "label_accuracy skipped: the generated files carry no labels (put them in <label>/ folders or "
+                "give each a <name>.json sidecar with a 'label' key)",
+                UserWarning,
+                stacklevel=2,
             )
-            result["label_accuracy"] = float((probs[known].argmax(axis=1) == targets).mean())
-            result["label_n"] = float(len(known))
+            return result
+        known = [i for i, label in enumerate(generated.labels) if label is not None]
+        targets = self.classifier.class_indices(
+            [generated.labels[i] for i in known], [generated.paths[i] for i in known]
+        )
+        correct = (probs[known].argmax(axis=1) == targets).astype(np.float64)
+        result["label_accuracy"] = float(correct.mean())
+        result["label_n"] = float(len(known))
+        if self.config.bootstrap:
+            counts = clip_counts(len(correct), self.config.bootstrap, np.random.default_rng([self.config.seed, 0xB007]))
+            accuracies = counts @ correct / len(correct)
+            low, high = percentile_interval(accuracies, self.config.confidence)
+            result["label_accuracy_ci_low"], result["label_accuracy_ci_high"] = low, high
         return result

@@ -64,6 +64,8 @@ class PRDCConfig(StrictConfig):
 class PRDC:
     """Precision/recall/density/coverage of generated against reference embeddings."""
 
+    requires: frozenset[str] = frozenset()
+
     def __init__(self, config: PRDCConfig | None = None) -> None:
         self.config = config or PRDCConfig()
 

@@ -1,4 +1,5 @@
-"""Gathering what a run produced (clips with sidecars, loss curve, metric rows) for the report."""
+"""Gathering what a run produced (clips with sidecars, loss curve, metric rows, the reference clips per class
+for the spectrogram grid) for the report."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from diffkit.evaluation.report import TABLE_HEADER, table_row
+from diffkit.errors import DiffkitError
+from diffkit.evaluation.files import list_audio_files
+from diffkit.evaluation.results_tables import table_columns, table_notes, table_row
 
 
 @dataclass
@@ -19,6 +22,17 @@ class RunArtifacts:
     loss_curve: Path | None = None
     metric_rows: list[dict[str, str]] = field(default_factory=list)
     metric_columns: list[str] = field(default_factory=list)
+    metric_notes: list[str] = field(default_factory=list)
+    reference_clips: dict[str, list[Path]] = field(default_factory=dict)
+    grid: Path | None = None
+
+    def generated_by_label(self) -> dict[str, list[Path]]:
+        """The generated clips' files grouped by the label they were asked for (unlabelled ones left out)."""
+        groups: dict[str, list[Path]] = {}
+        for clip in self.clips:
+            if clip.get("label") is not None:
+                groups.setdefault(str(clip["label"]), []).append(clip["wav"])
+        return groups
 
 
 def collect(root: Path, samples_dir: Path, metrics_json: Path | None = None) -> RunArtifacts:
@@ -33,7 +47,22 @@ def collect(root: Path, samples_dir: Path, metrics_json: Path | None = None) -> 
     artifacts.loss_curve = curves[-1] if curves else None
     if metrics_json is not None and metrics_json.is_file():
         results = json.loads(metrics_json.read_text())
-        artifacts.metric_columns = list(TABLE_HEADER)
-        artifacts.metric_rows = [dict(zip(TABLE_HEADER, table_row(row), strict=True)) for row in results["rows"]]
+        columns = table_columns(results)
+        artifacts.metric_columns = columns
+        artifacts.metric_rows = [dict(zip(columns, table_row(row, columns), strict=True)) for row in results["rows"]]
+        artifacts.metric_notes = table_notes(results)
+        artifacts.reference_clips = reference_by_label(Path(results["reference"]["folder"]))
     return artifacts
 
+
+def reference_by_label(folder: Path) -> dict[str, list[Path]]:
+    """The labelled audio files of the evaluation's reference folder by label (empty if it is gone)."""
+    try:
+        files = list_audio_files(folder)
+    except DiffkitError:
+        return {}
+    groups: dict[str, list[Path]] = {}
+    for file in files:
+        if file.label is not None:
+            groups.setdefault(file.label, []).append(file.path)
+    return groups

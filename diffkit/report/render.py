@@ -1,4 +1,5 @@
-"""Markdown and self-contained HTML reports: a player and spectrogram per clip, loss curve, metric table."""
+"""Markdown and self-contained HTML reports: the real-vs-generated spectrogram grid, loss curve, metric table with
+its notes, then a player and spectrogram per clip."""
 
 from __future__ import annotations
 
@@ -9,6 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from diffkit.report.collect import RunArtifacts
+
+GRID_CAPTION = (
+    "Per class: reference clips (left half) and generated clips (right half), every panel on the same dB scale "
+    "(re full scale) and the same time and frequency axes."
+)
 
 
 def _cell(value: Any) -> str:
@@ -27,12 +33,18 @@ def render_markdown(artifacts: RunArtifacts, title: str, where: Path, summary: d
     """Report as Markdown with links relative to ``where``."""
     lines = [f"# {title}", ""]
     lines += [f"- **{key}**: {value}" for key, value in summary.items()]
+    if artifacts.grid:
+        link = _rel(artifacts.grid, where)
+        lines += ["", "## Real vs generated", "", GRID_CAPTION, ""]
+        lines.append(f"[![real vs generated spectrograms]({link})]({link})")
     if artifacts.loss_curve:
         lines += ["", "## Training loss", "", f"![loss curve]({_rel(artifacts.loss_curve, where)})"]
     if artifacts.metric_rows:
         cols = artifacts.metric_columns
         lines += ["", "## Metrics", "", "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
         lines += ["| " + " | ".join(_cell(row.get(c, "")) for c in cols) + " |" for row in artifacts.metric_rows]
+        if artifacts.metric_notes:
+            lines += [""] + [f"- {note}" for note in artifacts.metric_notes]
     if artifacts.clips:
         lines += ["", "## Generated clips", "", "| label | seed | audio | spectrogram |", "|---|---|---|---|"]
         for clip in artifacts.clips:
@@ -53,11 +65,17 @@ def render_html(artifacts: RunArtifacts, title: str, where: Path, summary: dict[
         "<!DOCTYPE html><html><head><meta charset='utf-8'>",
         f"<title>{esc(title)}</title>",
         "<style>body{font-family:sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse}"
-        "td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:middle}img{max-width:28em}</style>",
+        "td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:middle}img{max-width:28em}"
+        "img.grid{max-width:100%}</style>",
         f"</head><body><h1>{esc(title)}</h1><ul>",
     ]
     parts += [f"<li><b>{esc(str(k))}</b>: {esc(str(v))}</li>" for k, v in summary.items()]
     parts.append("</ul>")
+    if artifacts.grid:
+        parts.append(
+            f"<h2>Real vs generated</h2><p>{esc(GRID_CAPTION)}</p>"
+            f"<img class='grid' alt='real vs generated spectrograms' src='{src(artifacts.grid, 'image/png')}'>"
+        )
     if artifacts.loss_curve:
         parts.append(f"<h2>Training loss</h2><img alt='loss curve' src='{src(artifacts.loss_curve, 'image/png')}'>")
     if artifacts.metric_rows:
@@ -66,6 +84,8 @@ def render_html(artifacts: RunArtifacts, title: str, where: Path, summary: dict[
         for row in artifacts.metric_rows:
             parts.append("<tr>" + "".join(f"<td>{esc(_cell(row.get(c, '')))}</td>" for c in cols) + "</tr>")
         parts.append("</table>")
+        if artifacts.metric_notes:
+            parts.append("<ul>" + "".join(f"<li>{esc(note)}</li>" for note in artifacts.metric_notes) + "</ul>")
     if artifacts.clips:
         parts.append(
             "<h2>Generated clips</h2><table><tr><th>label</th><th>seed</th><th>audio</th><th>spectrogram</th></tr>"
