@@ -299,3 +299,18 @@ def test_tensorboard_mirror_when_installed(tmp_path: Path, monkeypatch: pytest.M
     assert [step for tag, _, step in calls if tag == "valid/loss"] == [0, 2]
     train(tiny(data.classes), data, data, {**config, "steps": 3}, tmp_path, resume="auto")
     assert writers[-1]["purge_step"] == 2
+
+
+def test_learning_rate_schedules() -> None:
+    """Constant (the paper's), linear warm-up, and cosine decay to lr × lr_floor — a pure function of the step."""
+    from diffkit.training.config import TrainConfig
+    from diffkit.training.lr_schedule import learning_rate
+
+    constant = TrainConfig(steps=100, lr=1e-3)
+    assert learning_rate(constant, 0) == learning_rate(constant, 99) == 1e-3
+    cosine = TrainConfig(steps=100, lr=2e-3, lr_schedule="cosine", warmup_steps=10, lr_floor=0.1)
+    assert learning_rate(cosine, 0) == pytest.approx(2e-4 * (0.1 + 0.9 * 0.5 * (1 + 1.0)))
+    assert learning_rate(cosine, 50) == pytest.approx(2e-3 * (0.1 + 0.9 * 0.5))
+    assert learning_rate(cosine, 100) == pytest.approx(2e-4)
+    rates = [learning_rate(cosine, s) for s in range(10, 101)]
+    assert all(a >= b for a, b in zip(rates, rates[1:], strict=False))

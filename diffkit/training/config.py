@@ -21,7 +21,12 @@ class TrainConfig(StrictConfig):
         ge=1,
         description="Clips per step and per process (paper: 8); with torchrun the global batch is × WORLD_SIZE.",
     )
-    lr: float = Field(1e-4, gt=0, description="Adam learning rate, constant (paper: 1e-4).")
+    lr: float = Field(1e-4, gt=0, le=10, description="Adam learning rate (paper: 1e-4, constant).")
+    lr_schedule: Literal["constant", "cosine"] = Field(
+        "constant", description="'constant' (paper) or 'cosine' decay from lr to lr × lr_floor over `steps`."
+    )
+    warmup_steps: int = Field(0, ge=0, description="Linear learning-rate warm-up over this many first steps.")
+    lr_floor: float = Field(0.05, ge=0, le=1, description="Final fraction of lr reached by the cosine schedule.")
     betas: tuple[float, float] = Field((0.9, 0.999), description="Adam β1, β2.")
     weight_decay: float = Field(0.0, ge=0, description="Adam L2 weight decay (paper: none).")
     ema_decay: float = Field(

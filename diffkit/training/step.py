@@ -14,6 +14,7 @@ from diffkit.pipeline import Pipeline
 from diffkit.training.config import TrainConfig
 from diffkit.training.ema import EMA
 from diffkit.training.errors import TrainingDiverged
+from diffkit.training.lr_schedule import learning_rate
 from diffkit.training.runtime import Runtime
 from diffkit.training.seeding import generator
 
@@ -29,7 +30,7 @@ class StepOutcome:
 
 
 def make_optimizer(pipeline: nn.Module, config: TrainConfig) -> torch.optim.Adam:
-    """Adam over every trainable parameter, constant learning rate (paper: 1e-4)."""
+    """Adam over every trainable parameter (the rate of each step is set by ``learning_rate``)."""
     params = [p for p in pipeline.parameters() if p.requires_grad]
     return torch.optim.Adam(params, lr=config.lr, betas=config.betas, weight_decay=config.weight_decay)
 
@@ -81,6 +82,8 @@ class TrainStep:
                 f"step {step + 1}: the gradient norm is {grad_norm} (loss {loss_value:.4g}); no update was applied. "
                 "Lower train.lr or use precision fp32, then resume from the last checkpoint."
             )
+        for group in self.optimizer.param_groups:
+            group["lr"] = learning_rate(self.config, step)
         self.optimizer.step()
         decay = self.ema.update(self.pipeline)
         return StepOutcome(loss_value, grad_norm, decay, stop)
