@@ -23,7 +23,7 @@ def format_validation_error(error: ValidationError, prefix: str = "", model: typ
     lines = []
     for item in error.errors():
         loc = ".".join(str(part) for part in (prefix, *item["loc"]) if part != "")
-        shown = "" if item["type"] == "missing" else f" (got {item.get('input')!r})"
+        shown = "" if item["type"] == "missing" else f" (got {_short_repr(item.get('input'))})"
         line = f"{loc or '<root>'}: {item['msg']}{shown}"
         if item["type"] == "extra_forbidden" and model is not None:
             allowed = _fields_at(model, item["loc"][:-1])
@@ -31,6 +31,15 @@ def format_validation_error(error: ValidationError, prefix: str = "", model: typ
                 line = f"{loc}: unknown key; allowed keys here: {', '.join(allowed)}"
         lines.append(line)
     return "\n".join(lines)
+
+
+def _short_repr(value: Any, limit: int = 120) -> str:
+    """``repr(value)``, shortened: a huge or deeply nested input must not flood the message."""
+    try:
+        text = repr(value)
+    except (RecursionError, ValueError):
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:

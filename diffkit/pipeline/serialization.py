@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,8 +9,16 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
 
-from diffkit.errors import CheckpointError, DiffkitError
+from diffkit.errors import CheckpointError, DiffkitError, ResourceError
 from diffkit.io import atomic_write
+from diffkit.io.integrity import (
+    check_weights,
+    describe_unreadable,
+    integrity_metadata,
+    stored_json,
+    verification_enabled,
+    verify_digest,
+)
 
 if TYPE_CHECKING:
     from diffkit.pipeline.pipeline import Pipeline
@@ -32,6 +39,7 @@ def save_pipeline(pipeline: Pipeline, path: str | Path, extra_metadata: dict[str
         FORMAT_KEY: FORMAT,
         CONFIG_KEY: pipeline.config.model_dump_json(),
         **(extra_metadata or {}),
+        **integrity_metadata(state),
     }
     with atomic_write(target) as tmp:
         save_file(state, str(tmp), metadata=metadata)
@@ -48,6 +56,9 @@ def read_checkpoint(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str
             metadata = dict(handle.metadata() or {})
             tensors = {key: handle.get_tensor(key) for key in handle.keys()}
     except Exception as error:
+        hint = describe_unreadable(source)
+        if hint is not None:
+            raise CheckpointError(f"{source}: not a safetensors file: {hint}.") from None
         raise CheckpointError(
             f"{source}: not a readable safetensors file — it may be truncated or corrupt ({error}). "
             "Use another checkpoint (training keeps the last few) or re-export it."
@@ -55,13 +66,16 @@ def read_checkpoint(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str
     return tensors, metadata
 
 
-def load_pipeline(path: str | Path, device: torch.device | str = "cpu") -> Pipeline:
+def load_pipeline(path: str | Path, device: torch.device | str = "cpu", verify: bool | None = None) -> Pipeline:
     """Rebuild the pipeline described in the file's metadata and load its weights strictly.
 
-    Accepts a pipeline file, or a training checkpoint (whose EMA weights are then used).
+    Accepts a pipeline file, or a training checkpoint (whose EMA weights are then used). Unless ``verify`` is
+    False (or ``DIFFKIT_VERIFY=0``), the stored digest, the model's size, and every tensor's dtype, shape and
+    finiteness are checked first (:mod:`diffkit.io.integrity`); a problem is a CheckpointError naming the file.
     """
     from diffkit.pipeline.pipeline import Pipeline
 
+    verify = verification_enabled(verify)
     tensors, metadata = read_checkpoint(path)
     kind = metadata.get(FORMAT_KEY)
     if kind not in INFERENCE_PREFIX or CONFIG_KEY not in metadata:
@@ -69,10 +83,15 @@ def load_pipeline(path: str | Path, device: torch.device | str = "cpu") -> Pipel
             f"{path}: not a diffkit pipeline or training checkpoint (format {kind!r}, "
             f"expected one of {sorted(INFERENCE_PREFIX)})"
         )
+    if verify:
+        verify_digest(path, tensors, metadata)
+    config = stored_json(path, metadata, CONFIG_KEY, dict)
+    if verify:
+        _check_size(path, config)
     prefix = INFERENCE_PREFIX[kind]
     tensors = {key[len(prefix) :]: value for key, value in tensors.items() if key.startswith(prefix)}
     try:
-        pipeline = Pipeline(json.loads(metadata[CONFIG_KEY]))
+        pipeline = Pipeline(config)
     except DiffkitError as error:
         raise CheckpointError(f"{path}: its stored config no longer builds: {error}") from None
     missing, unexpected = _compare(pipeline.state_dict(), tensors)
@@ -80,11 +99,25 @@ def load_pipeline(path: str | Path, device: torch.device | str = "cpu") -> Pipel
         raise CheckpointError(
             f"{path}: weights do not match the stored config (missing: {missing[:5]}, unexpected: {unexpected[:5]})"
         )
+    if verify:
+        check_weights(path, pipeline.state_dict(), tensors)
     try:
         pipeline.load_state_dict(tensors, strict=True)
     except RuntimeError as error:
         raise CheckpointError(f"{path}: weights do not fit the model: {error}") from None
     return pipeline.to(device).eval()
+
+
+def _check_size(path: str | Path, config: dict) -> None:
+    """Refuse, before building, a stored config whose weights cannot fit in memory (a damaged or hostile file)."""
+    from diffkit.preflight import check_pipeline_config
+
+    try:
+        check_pipeline_config(config, str(path))
+    except ResourceError as error:
+        raise CheckpointError(str(error)) from None
+    except DiffkitError as error:
+        raise CheckpointError(f"{path}: its stored config no longer builds: {error}") from None
 
 
 def _compare(expected: dict[str, torch.Tensor], found: dict[str, torch.Tensor]) -> tuple[list[str], list[str]]:

@@ -9,8 +9,13 @@ from diffkit.stages.datasets import build_dataset
 
 
 def run_train(ctx: RunContext) -> None:
-    """Train the recipe's model; writes checkpoints, metrics and ``train/model.safetensors``."""
+    """Train the recipe's model; writes checkpoints, metrics and ``train/model.safetensors``.
+
+    A run stopped by SIGINT/SIGTERM raises TrainingInterrupted after its checkpoint, so that no later stage
+    samples or evaluates a half-trained model.
+    """
     from diffkit.training import seeded_pipeline, train
+    from diffkit.training.errors import TrainingInterrupted
 
     recipe = ctx.recipe
     train_set = build_dataset(recipe, "train")
@@ -30,3 +35,5 @@ def run_train(ctx: RunContext) -> None:
         extra_metadata={"diffkit.recipe": json.dumps(ctx.resolved)},
     )
     ctx.results["train"] = result
+    if result.interrupted:
+        raise TrainingInterrupted(result.signal, result.step, result.last_checkpoint, recipe.train.steps)

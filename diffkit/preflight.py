@@ -1,0 +1,318 @@
+"""Preflight: estimate what a model or a run needs *before* anything is allocated, and refuse what cannot fit.
+
+A recipe can validate and still describe a network of 10¹¹ parameters, or a training clip of a million
+seconds; building it would try to allocate hundreds of gigabytes and die (or swap) minutes later. Here the
+pipeline is built on PyTorch's ``meta`` device — shapes only, no storage — so counting its parameters costs
+milliseconds. A training estimate adds gradients, the two Adam moments, the EMA copy and the activations
+that autograd keeps for the backward pass (measured with a meta forward pass of one batch); a sampling
+estimate adds the largest activations of an inference forward pass.
+
+The estimates are compared with the memory available to the run (``MemAvailable`` on Linux, or free GPU
+memory). Anything larger is a :class:`~diffkit.errors.ResourceError` naming the recipe key to change. When
+an estimate is wrong, the checks are skipped with ``diffkit run --no-preflight``, ``run_recipe(...,
+preflight=False)`` or ``DIFFKIT_PREFLIGHT=0``.
+
+This module is meant to grow (time estimates come next): :func:`estimate_recipe` returns a plain
+:class:`RunEstimate` and :func:`check_recipe` is the only place that decides.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from diffkit.errors import ConfigError, DiffkitError, ResourceError
+
+if TYPE_CHECKING:
+    from diffkit.recipes.schema import Recipe
+
+#: Environment switch: ``DIFFKIT_PREFLIGHT=0`` turns the memory checks off (as ``--no-preflight`` does).
+PREFLIGHT_ENV = "DIFFKIT_PREFLIGHT"
+_OFF = {"0", "false", "no", "off"}
+#: Stand-in class list for estimating a conditioner whose labels the dataset fills in at training time.
+PLACEHOLDER_LABELS = [f"class{i}" for i in range(10)]
+#: Tensors the trainer keeps per parameter: weights, gradients, Adam's two moments, and the EMA copy.
+TRAINING_COPIES = 5
+#: An inference forward keeps a few activations alive at once; its peak is estimated as this many of the largest.
+INFERENCE_LIVE_ACTIVATIONS = 4
+#: Longer than this many samples per clip is refused outright (≈ 6 hours at 48 kHz).
+MAX_SAMPLES = 2**30
+_FLOAT_BYTES = 4
+
+
+@dataclass(frozen=True)
+class ModelEstimate:
+    """Size of a pipeline's weights, counted on the meta device."""
+
+    parameters: int
+    buffers: int
+    bytes: int
+
+
+@dataclass
+class RunEstimate:
+    """Memory a recipe's stages need, in bytes (None where not estimated), and notes on what was assumed."""
+
+    model: ModelEstimate | None = None
+    training_bytes: int | None = None
+    activation_bytes: int | None = None
+    sampling_bytes: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def peak_bytes(self) -> int:
+        """The largest of the stage estimates (the stages run one after another)."""
+        values = [self.training_bytes, self.sampling_bytes, self.model.bytes if self.model else None]
+        return max((v for v in values if v is not None), default=0)
+
+
+def preflight_enabled(preflight: bool | None = None) -> bool:
+    """``preflight`` when given, else the environment (``DIFFKIT_PREFLIGHT=0`` turns it off); default on."""
+    if preflight is not None:
+        return bool(preflight)
+    return os.environ.get(PREFLIGHT_ENV, "1").strip().lower() not in _OFF
+
+
+def available_memory(device: torch.device | str = "cpu") -> int:
+    """Bytes the run can still allocate: free GPU memory on CUDA, else ``MemAvailable`` (or free RAM)."""
+    device = torch.device(device)
+    if device.type == "cuda" and torch.cuda.is_available():
+        free, _ = torch.cuda.mem_get_info(device)
+        return int(free)
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, OSError, ValueError):
+        return 1 << 62  # no way to tell on this platform: do not refuse
+
+
+def human_bytes(count: float) -> str:
+    """``1.5 GB``-style size (decimal units)."""
+    value = float(count)
+    for unit in ("B", "kB", "MB", "GB", "TB", "PB"):
+        if abs(value) < 1000 or unit == "PB":
+            return f"{value:.3g} {unit}"
+        value /= 1000
+    return f"{value:.3g} PB"
+
+
+@contextmanager
+def _meta_device() -> Iterator[None]:
+    with torch.device("meta"):
+        yield
+
+
+def meta_pipeline(config: Any) -> Any:
+    """The pipeline ``config`` describes, built on the meta device (no memory); ConfigError if it does not build."""
+    from diffkit.pipeline import Pipeline
+
+    with _meta_device():
+        try:
+            return Pipeline(config)
+        except DiffkitError:
+            raise
+        except (RuntimeError, ValueError, TypeError, OverflowError, MemoryError) as error:
+            raise ConfigError(f"model: the network cannot be built from this configuration ({error})") from None
+
+
+def estimate_pipeline(config: Any) -> ModelEstimate:
+    """Parameter and buffer count and their bytes for a pipeline config, without allocating them."""
+    return _count(meta_pipeline(config))
+
+
+def _count(pipeline: torch.nn.Module) -> ModelEstimate:
+    parameters = sum(p.numel() for p in pipeline.parameters())
+    buffers = sum(b.numel() for b in pipeline.buffers())
+    size = sum(t.numel() * t.element_size() for t in (*pipeline.parameters(), *pipeline.buffers()))
+    return ModelEstimate(parameters, buffers, size)
+
+
+def clip_samples(seconds: float, sample_rate: int, key: str) -> int:
+    """Samples of a clip, or ConfigError naming ``key`` when the length is not finite or absurdly large."""
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise ConfigError(f"{key}: must be a finite positive number of seconds, got {seconds!r}")
+    samples = seconds * sample_rate
+    if samples > MAX_SAMPLES:
+        raise ResourceError(
+            f"{key}: {seconds:g} s at {sample_rate} Hz is {samples:.3g} samples per clip (the limit is "
+            f"{MAX_SAMPLES:,}); use a shorter clip"
+        )
+    return max(1, round(samples))
+
+
+def _network_inputs(pipeline: Any, batch: int, length: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    x = torch.zeros(batch, pipeline.channels, length)
+    sigma = torch.full((batch,), 0.5)
+    cond = torch.zeros(batch, int(getattr(pipeline.conditioner, "dim", 0)))
+    return x, sigma, cond
+
+
+def training_activation_bytes(pipeline: Any, batch: int, length: int) -> int:
+    """Bytes autograd saves for the backward pass of one training batch (meta forward; no memory used)."""
+    saved = 0
+
+    def pack(tensor: torch.Tensor) -> torch.Tensor:
+        nonlocal saved
+        saved += tensor.numel() * tensor.element_size()
+        return tensor
+
+    with _meta_device(), torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+        x, sigma, cond = _network_inputs(pipeline, batch, length)
+        output = pipeline.network(x, sigma, cond)
+        ((output + x) ** 2).mean()
+    return saved + 3 * batch * pipeline.channels * length * _FLOAT_BYTES  # clean audio, noise, noisy input
+
+
+def inference_activation_bytes(pipeline: Any, batch: int, length: int) -> int:
+    """Rough peak of one inference forward: a few copies of the largest activation (meta forward)."""
+    largest = batch * pipeline.channels * length * _FLOAT_BYTES
+
+    def hook(module: torch.nn.Module, inputs: Any, output: Any) -> None:
+        nonlocal largest
+        if isinstance(output, torch.Tensor):
+            largest = max(largest, output.numel() * output.element_size())
+
+    handles = [module.register_forward_hook(hook) for module in pipeline.network.modules()]
+    try:
+        with _meta_device(), torch.no_grad():
+            pipeline.network(*_network_inputs(pipeline, batch, length))
+    finally:
+        for handle in handles:
+            handle.remove()
+    return INFERENCE_LIVE_ACTIVATIONS * largest
+
+
+def _recipe_pipeline(recipe: Recipe, estimate: RunEstimate) -> Any:
+    """The recipe's pipeline on the meta device, class names standing in for what the dataset fills in."""
+    from diffkit.errors import ConditionError
+    from diffkit.pipeline.config import ComponentRef
+
+    config = recipe.pipeline_config(labels=PLACEHOLDER_LABELS)
+    try:
+        return meta_pipeline(config)
+    except ConditionError as error:  # e.g. a tag vocabulary that training takes from the dataset
+        estimate.notes.append(f"conditioner estimated as a {len(PLACEHOLDER_LABELS)}-label conditioner ({error})")
+        stand_in = ComponentRef(name="label", labels=PLACEHOLDER_LABELS)
+        return meta_pipeline(config.model_copy(update={"conditioner": stand_in}))
+
+
+def estimate_recipe(recipe: Recipe, stages: Sequence[str] | None = None) -> RunEstimate:
+    """Memory estimates for the recipe's model, training and sampling (nothing is allocated).
+
+    ``stages`` limits the estimate to the stages that will run (default: every stage the recipe has).
+    """
+    selected = set(stages) if stages is not None else set(recipe.stages())
+    estimate = RunEstimate()
+    pipeline = _recipe_pipeline(recipe, estimate)
+    estimate.model = _count(pipeline)
+    rate = recipe.model.sample_rate
+    activations = _activations(estimate, "training", training_activation_bytes)
+    if recipe.train is not None and "train" in selected:
+        length = clip_samples(recipe.train.clip_seconds, rate, "train.clip_seconds")
+        saved = activations(pipeline, recipe.train.batch_size, length)
+        estimate.activation_bytes = saved
+        estimate.training_bytes = TRAINING_COPIES * estimate.model.bytes + (saved or 0)
+        if recipe.train.sample_every:
+            seconds = recipe.train.sample_seconds or recipe.train.clip_seconds
+            clip_samples(seconds, rate, "train.sample_seconds")
+    if recipe.sample is not None and "sample" in selected:
+        length = clip_samples(recipe.sample.seconds, rate, "sample.seconds")
+        batch = 2 * recipe.sample.batch_size  # guidance runs conditional and unconditional in one batch
+        peak = _activations(estimate, "sampling", inference_activation_bytes)(pipeline, batch, length)
+        estimate.sampling_bytes = estimate.model.bytes + (peak or 0)
+    return estimate
+
+
+def _activations(estimate: RunEstimate, what: str, measure: Any) -> Any:
+    """``measure`` with failures of the meta forward turned into a note (the weights are still checked)."""
+
+    def run(pipeline: Any, batch: int, length: int) -> int | None:
+        try:
+            return int(measure(pipeline, batch, length))
+        except (RuntimeError, ValueError, TypeError, NotImplementedError, IndexError) as error:
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            estimate.notes.append(f"{what} activations not estimated (a meta-device forward pass failed: {reason})")
+            return None
+
+    return run
+
+
+def check_recipe(
+    recipe: Recipe,
+    *,
+    stages: Sequence[str] | None = None,
+    available: int | None = None,
+    hint: str = "--no-preflight",
+) -> RunEstimate:
+    """Estimate the memory of the recipe's ``stages`` and raise ResourceError when one cannot fit.
+
+    Returns the estimate. ``available`` overrides the measured free memory (tests); ``hint`` names the
+    override in the message (the CLI flag by default).
+    """
+    estimate = estimate_recipe(recipe, stages)
+    device = _recipe_device(recipe)
+    free = available_memory(device) if available is None else available
+    where = f"{device.type.upper()} memory" if device.type == "cuda" else "memory"
+    override = f"If the estimate is wrong, skip this check with {hint} (or {PREFLIGHT_ENV}=0)."
+    model = estimate.model
+    assert model is not None
+    if model.bytes > free:
+        raise ResourceError(
+            f"model.network: the network has {model.parameters:,} parameters ({human_bytes(model.bytes)} as "
+            f"float32) but this machine has {human_bytes(free)} of {where} available. Make it smaller "
+            f"(model.network.channels, base_width, kernel_size …). {override}"
+        )
+    if estimate.training_bytes is not None and estimate.training_bytes > free:
+        assert recipe.train is not None
+        raise ResourceError(
+            f"train: training needs about {human_bytes(estimate.training_bytes)} (weights, gradients, Adam state "
+            f"and EMA: {human_bytes(TRAINING_COPIES * model.bytes)}; activations of a batch of "
+            f"{recipe.train.batch_size} × {recipe.train.clip_seconds:g} s: "
+            f"{human_bytes(estimate.activation_bytes or 0)}) but {human_bytes(free)} of {where} is available. "
+            f"Lower train.batch_size or train.clip_seconds, or use a smaller network. {override}"
+        )
+    if estimate.sampling_bytes is not None and estimate.sampling_bytes > free:
+        assert recipe.sample is not None
+        raise ResourceError(
+            f"sample: generating {recipe.sample.batch_size} clips of {recipe.sample.seconds:g} s at once needs "
+            f"about {human_bytes(estimate.sampling_bytes)} but {human_bytes(free)} of {where} is available. "
+            f"Lower sample.batch_size or sample.seconds. {override}"
+        )
+    return estimate
+
+
+def check_pipeline_config(config: Any, source: str, *, available: int | None = None) -> ModelEstimate:
+    """Refuse (ResourceError naming ``source``) a stored pipeline config whose weights cannot fit in memory."""
+    model = estimate_pipeline(config)
+    free = available_memory("cpu") if available is None else available
+    if model.bytes > free:
+        raise ResourceError(
+            f"{source}: its config describes a network of {model.parameters:,} parameters "
+            f"({human_bytes(model.bytes)}) but this machine has {human_bytes(free)} of memory available; "
+            "the file is damaged or meant for a bigger machine (load it with verify=False to skip this check)"
+        )
+    return model
+
+
+def _recipe_device(recipe: Recipe) -> torch.device:
+    name = recipe.device
+    if recipe.train is not None and recipe.train.device != "auto":
+        name = recipe.train.device
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        return torch.device(name)
+    except (RuntimeError, ValueError):
+        return torch.device("cpu")
