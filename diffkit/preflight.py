@@ -100,7 +100,10 @@ def available_memory(device: torch.device | str = "cpu") -> int:
 
 def human_bytes(count: float) -> str:
     """``1.5 GB``-style size (decimal units)."""
-    value = float(count)
+    try:
+        value = float(count)
+    except OverflowError:
+        return "more than 10³⁰⁸ B"
     for unit in ("B", "kB", "MB", "GB", "TB", "PB"):
         if abs(value) < 1000 or unit == "PB":
             return f"{value:.3g} {unit}"
@@ -143,13 +146,21 @@ def clip_samples(seconds: float, sample_rate: int, key: str) -> int:
     """Samples of a clip, or ConfigError naming ``key`` when the length is not finite or absurdly large."""
     if not math.isfinite(seconds) or seconds <= 0:
         raise ConfigError(f"{key}: must be a finite positive number of seconds, got {seconds!r}")
-    samples = seconds * sample_rate
+    try:
+        samples = float(seconds) * float(sample_rate)
+    except OverflowError:
+        samples = math.inf
     if samples > MAX_SAMPLES:
         raise ResourceError(
-            f"{key}: {seconds:g} s at {sample_rate} Hz is {samples:.3g} samples per clip (the limit is "
+            f"{key}: {seconds:g} s at {_short_int(sample_rate)} Hz is {samples:.3g} samples per clip (the limit is "
             f"{MAX_SAMPLES:,}); use a shorter clip"
         )
     return max(1, round(samples))
+
+
+def _short_int(value: int) -> str:
+    text = str(value)
+    return text if len(text) <= 30 else f"{text[:3]}… ({len(text)} digits)"
 
 
 def _network_inputs(pipeline: Any, batch: int, length: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -221,17 +232,22 @@ def estimate_recipe(recipe: Recipe, stages: Sequence[str] | None = None) -> RunE
     activations = _activations(estimate, "training", training_activation_bytes)
     if recipe.train is not None and "train" in selected:
         length = clip_samples(recipe.train.clip_seconds, rate, "train.clip_seconds")
-        saved = activations(pipeline, recipe.train.batch_size, length)
-        estimate.activation_bytes = saved
-        estimate.training_bytes = TRAINING_COPIES * estimate.model.bytes + (saved or 0)
+        batch = recipe.train.batch_size
+        # at least the clean batch, its noise and the noisy input, even when the meta forward fails
+        floor = 3 * batch * recipe.model.channels * length * _FLOAT_BYTES
+        saved = activations(pipeline, batch, length) if floor <= MAX_SAMPLES * 64 else None
+        estimate.activation_bytes = max(saved or 0, floor)
+        estimate.training_bytes = TRAINING_COPIES * estimate.model.bytes + estimate.activation_bytes
         if recipe.train.sample_every:
             seconds = recipe.train.sample_seconds or recipe.train.clip_seconds
             clip_samples(seconds, rate, "train.sample_seconds")
     if recipe.sample is not None and "sample" in selected:
         length = clip_samples(recipe.sample.seconds, rate, "sample.seconds")
         batch = 2 * recipe.sample.batch_size  # guidance runs conditional and unconditional in one batch
-        peak = _activations(estimate, "sampling", inference_activation_bytes)(pipeline, batch, length)
-        estimate.sampling_bytes = estimate.model.bytes + (peak or 0)
+        floor = INFERENCE_LIVE_ACTIVATIONS * batch * recipe.model.channels * length * _FLOAT_BYTES
+        measure = _activations(estimate, "sampling", inference_activation_bytes)
+        peak = measure(pipeline, batch, length) if floor <= MAX_SAMPLES * 64 else None
+        estimate.sampling_bytes = estimate.model.bytes + max(peak or 0, floor)
     return estimate
 
 
@@ -279,14 +295,15 @@ def check_recipe(
         raise ResourceError(
             f"train: training needs about {human_bytes(estimate.training_bytes)} (weights, gradients, Adam state "
             f"and EMA: {human_bytes(TRAINING_COPIES * model.bytes)}; activations of a batch of "
-            f"{recipe.train.batch_size} × {recipe.train.clip_seconds:g} s: "
+            f"{_short_int(recipe.train.batch_size)} × {recipe.train.clip_seconds:g} s: "
             f"{human_bytes(estimate.activation_bytes or 0)}) but {human_bytes(free)} of {where} is available. "
             f"Lower train.batch_size or train.clip_seconds, or use a smaller network. {override}"
         )
     if estimate.sampling_bytes is not None and estimate.sampling_bytes > free:
         assert recipe.sample is not None
         raise ResourceError(
-            f"sample: generating {recipe.sample.batch_size} clips of {recipe.sample.seconds:g} s at once needs "
+            f"sample: generating {_short_int(recipe.sample.batch_size)} clips of {recipe.sample.seconds:g} s at once "
+            "needs "
             f"about {human_bytes(estimate.sampling_bytes)} but {human_bytes(free)} of {where} is available. "
             f"Lower sample.batch_size or sample.seconds. {override}"
         )

@@ -19,6 +19,7 @@ evaluate_app = typer.Typer(
     no_args_is_help=False,
 )
 console = Console()
+err_console = Console(stderr=True)
 
 
 def parse_assignments(items: list[str] | None, what: str) -> dict[str, Any]:
@@ -154,7 +155,7 @@ def evaluate(
     except DiffkitError as error:
         if errors.state["debug"]:
             raise
-        console.print(f"[red]error:[/red] {escape(str(error))}", soft_wrap=True)
+        err_console.print(f"[red]error:[/red] {escape(str(error))}", soft_wrap=True)
         raise typer.Exit(errors.USER_ERROR) from None
     _print_rows(results)
     if "files" in results:
@@ -208,7 +209,7 @@ def train_classifier_command(
     except DiffkitError as error:
         if errors.state["debug"]:
             raise
-        console.print(f"[red]error:[/red] {escape(str(error))}", soft_wrap=True)
+        err_console.print(f"[red]error:[/red] {escape(str(error))}", soft_wrap=True)
         raise typer.Exit(errors.USER_ERROR) from None
     accuracy = ", ".join(f"{split} {value:.1%}" for split, value in report["accuracy"].items())
     summary = f"classes: {', '.join(report['classes'])}; best epoch {report['best_epoch']}; accuracy: {accuracy}"

@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
@@ -56,7 +57,6 @@ EXTREMES: list[Any] = [
     "cuda:99",
     "🎵",
 ]
-WORKDIR = Path(tempfile.mkdtemp(prefix="diffkit-fuzz-"))
 SECTIONS = ("model", "dataset", "train", "sample", "evaluate", "report")
 _START_RSS = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
@@ -103,10 +103,11 @@ def mutated_data(draw: st.DrawFn) -> dict[str, Any]:
         paths = [p for p in _paths(data) if p]
         if op == "set" and paths:
             path = draw(st.sampled_from(paths))
-            _get(data, path[:-1])[path[-1]] = draw(scalars())
+            _get(data, path[:-1])[path[-1]] = copy.deepcopy(draw(scalars()))  # EXTREMES must stay intact
         elif op == "unknown":
             where = draw(st.sampled_from(_containers(data)))
-            _get(data, where)[draw(st.sampled_from(["bogus", "learning_rate", "Name", "", "1"]))] = draw(scalars())
+            key = draw(st.sampled_from(["bogus", "learning_rate", "Name", "", "1"]))
+            _get(data, where)[key] = copy.deepcopy(draw(scalars()))
         elif op == "delete":
             keyed = [p for p in paths if isinstance(p[-1], str)]
             if keyed:
@@ -225,10 +226,15 @@ def _check(tally: Tally, path: Path, overrides: list[str], smoke: bool) -> str:
     return tally.record("recipes", HANDLED)
 
 
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("fuzz")
+
+
 @PROFILE
 @given(text=recipe_texts(), overrides=OVERRIDES, smoke=st.booleans())
-def test_fuzzed_recipe_files(tally: Tally, text: str, overrides: list[str], smoke: bool) -> None:
-    with tempfile.NamedTemporaryFile("w", suffix=".yaml", dir=WORKDIR, delete=False, encoding="utf-8") as handle:
+def test_fuzzed_recipe_files(tally: Tally, workdir: Path, text: str, overrides: list[str], smoke: bool) -> None:
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", dir=workdir, delete=False, encoding="utf-8") as handle:
         handle.write(text)
     path = Path(handle.name)
     try:
