@@ -167,8 +167,8 @@ class Trainer:
     # -- the run ---------------------------------------------------------------------------------
     def run(self, resume: str | Path | None = None) -> TrainResult:
         """Train to ``config.steps`` (or until stopped) and return where the run ended."""
-        removed = self._remove_temporaries()
         resumed = self._resume(resume)
+        removed = self._remove_temporaries()  # only once the folder is known to be this run's
         config, runtime, state = self.config, self.runtime, self.state
         if runtime.is_main:
             self.out_dir.mkdir(parents=True, exist_ok=True)

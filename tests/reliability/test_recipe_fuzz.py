@@ -57,6 +57,8 @@ EXTREMES: list[Any] = [
     "cuda:99",
     "🎵",
 ]
+BIG_INTS = [1, 2, 3, 64, 10**5, 10**6, 10**9, 2**31, 2**63, 10**30, 10**300]
+BIG_FLOATS = [1e-9, 0.01, 7.5, 1e3, 1e6, 1e9, 1e12, 1e300]
 SECTIONS = ("model", "dataset", "train", "sample", "evaluate", "report")
 _START_RSS = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
@@ -71,6 +73,10 @@ def scalars() -> st.SearchStrategy[Any]:
         st.none(),
         st.lists(st.integers(-5, 10**9), max_size=6),
     )
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _paths(node: Any, prefix: tuple = ()) -> list[tuple]:
@@ -99,9 +105,20 @@ def mutated_data(draw: st.DrawFn) -> dict[str, Any]:
     """A shipped recipe with 1–4 structural mutations."""
     data = copy.deepcopy(BASES[draw(st.sampled_from(sorted(BASES)))])
     for _ in range(draw(st.integers(1, 4))):
-        op = draw(st.sampled_from(["set", "set", "unknown", "delete", "swap"]))
+        op = draw(st.sampled_from(["scale", "scale", "scale", "set", "set", "unknown", "delete", "swap"]))
         paths = [p for p in _paths(data) if p]
-        if op == "set" and paths:
+        numbers = [p for p in paths if _is_number(_get(data, p))]
+        if op == "scale" and numbers:  # same type, plausible-looking, possibly absurd: these validate
+            path = draw(st.sampled_from(numbers))
+            big = isinstance(_get(data, path), int)
+            _get(data, path[:-1])[path[-1]] = draw(st.sampled_from(BIG_INTS if big else BIG_FLOATS))
+        elif op == "scale":
+            data.setdefault("model", {})["network"] = {
+                "name": "gblock-unet",
+                "preset": "small",
+                "channels": [16, 32, 32, draw(st.sampled_from([64, 10**4, 10**6, 10**8]))],
+            }
+        elif op == "set" and paths:
             path = draw(st.sampled_from(paths))
             _get(data, path[:-1])[path[-1]] = copy.deepcopy(draw(scalars()))  # EXTREMES must stay intact
         elif op == "unknown":
@@ -150,7 +167,7 @@ def bomb(levels: int) -> str:
 def recipe_texts(draw: st.DrawFn) -> str:
     """YAML text of a mutated recipe, sometimes damaged at the text level."""
     text = _dump(draw(mutated_data()))
-    damage = draw(st.sampled_from(["none", "none", "bomb", "cycle", "deep", "bigint", "nul", "cut", "garbage", "tag"]))
+    damage = draw(st.sampled_from(["none"] * 9 + ["bomb", "cycle", "deep", "bigint", "nul", "cut", "garbage", "tag"]))
     if damage == "bomb":
         text = bomb(draw(st.integers(3, 12))) + text
     elif damage == "cycle":
@@ -212,10 +229,13 @@ def _check(tally: Tally, path: Path, overrides: list[str], smoke: bool) -> str:
         tally.record("recipes", "traceback")
         text = path.read_text()[:2000]
         raise AssertionError(f"{text!r} with {overrides} raised {type(error).__name__}: {error}") from error
+    counts = tally.extra.setdefault("recipes that validated", {"validated": 0, "refused by the preflight": 0})
+    counts["validated"] += 1
     try:
         estimate = check_recipe(recipe)
     except DiffkitError as error:
         assert any(key in str(error) for key in ("model", "train", "sample", "dataset")), str(error)
+        counts["refused by the preflight"] += 1
         return tally.record("recipes", CLEAR)
     except Exception as error:
         tally.record("recipes", "traceback")

@@ -76,6 +76,14 @@ def render(tally: dict[str, Any], seconds: int | None, status: int | None) -> st
         if len(members) > 1:
             lines += [_row(f"&nbsp;&nbsp;{name}", counts) for name, counts in sorted(members.items())]
     lines.append(_row("**all**", totals))
+    valid = extra.get("recipes that validated")
+    if valid:
+        lines += [
+            "",
+            f"**Fuzzed recipe files that validated:** {valid['validated']}; the memory preflight refused"
+            f" {valid['refused by the preflight']} of them (weights, training or sampling beyond the available"
+            " memory, or absurd clip lengths) and passed the rest within it.",
+        ]
     kill = extra.get("kill -9 resume")
     if kill:
         lines += [
