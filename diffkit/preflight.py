@@ -127,10 +127,18 @@ def meta_pipeline(config: Any) -> Any:
     with _meta_device():
         try:
             return Pipeline(config)
+        except ConfigError as error:  # e.g. "conditioner ('label'): <torch's overflow message>"
+            raise ConfigError(f"model: the pipeline cannot be built from this configuration: {_first(error)}") from None
         except DiffkitError:
             raise
         except (RuntimeError, ValueError, TypeError, OverflowError, MemoryError) as error:
-            raise ConfigError(f"model: the network cannot be built from this configuration ({error})") from None
+            raise ConfigError(f"model: the network cannot be built from this configuration ({_first(error)})") from None
+
+
+def _first(error: BaseException) -> str:
+    """An error message without the C++ stack frames torch appends to some ("Exception raised from …")."""
+    text = str(error).split("Exception raised from")[0].strip()
+    return text or type(error).__name__
 
 
 def estimate_pipeline(config: Any) -> ModelEstimate:
@@ -313,7 +321,7 @@ def _activations(estimate: RunEstimate, what: str, measure: Any) -> Any:
         try:
             return int(measure(pipeline, batch, length))
         except (RuntimeError, ValueError, TypeError, NotImplementedError, IndexError) as error:
-            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            reason = _first(error)
             estimate.notes.append(f"{what} activations not estimated (a meta-device forward pass failed: {reason})")
             return None
 
