@@ -138,7 +138,7 @@ def _through_both(tally: Tally, category: str, path: Path) -> tuple[str, str]:
 
 def test_every_writable_subtype_reads_as_the_tone_or_is_refused(tmp_path: Path, tally: Tally) -> None:
     files, unwritable = write_subtypes(tmp_path)
-    tally.extra["audio subtypes"] = {"written": len(files), "not writable here": unwritable}
+    tally.extra.setdefault("audio subtypes", {}).update({"written": len(files), "not writable here": unwritable})
     problems = []
     for name, path in files.items():
         scanned, loaded = _through_both(tally, "audio subtypes", path)
@@ -180,4 +180,5 @@ def test_mp3_is_read_everywhere_or_skipped_with_the_reason(tmp_path: Path, tally
     if path is None:
         pytest.skip("this libsndfile cannot write mp3, so no mp3 fixture can be made")
     scanned, loaded = _through_both(tally, "audio subtypes", path)
+    tally.extra.setdefault("audio subtypes", {})["mp3"] = f"scan {scanned}, load {loaded}"
     assert (scanned, loaded) == (HANDLED, "tone")

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from diffkit.errors import DiffkitError
 from diffkit.preflight import available_memory, check_recipe
 from diffkit.recipes import load_recipe, validate_recipe
-from tests.reliability.conftest import CLEAR, HANDLED, PROFILE, ROOT, Tally
+from tests.reliability.conftest import CLEAR, HANDLED, PROFILE, ROOT, UNCLEAR, Tally
 
 SHIPPED = sorted([*ROOT.glob("recipes/*.yaml"), *ROOT.glob("plugins/*/recipes/*.yaml")])
 BASES = {path.name: yaml.safe_load(path.read_text()) for path in SHIPPED}
@@ -223,8 +223,9 @@ def _check(tally: Tally, path: Path, overrides: list[str], smoke: bool) -> str:
     except DiffkitError as error:
         message = str(error)
         named = str(path) in message or "override" in message
+        tally.record("recipes", CLEAR if named else UNCLEAR)
         assert named, f"the error does not name the file or override: {message}"
-        return tally.record("recipes", CLEAR)
+        return CLEAR
     except Exception as error:
         tally.record("recipes", "traceback")
         text = path.read_text()[:2000]
@@ -234,9 +235,11 @@ def _check(tally: Tally, path: Path, overrides: list[str], smoke: bool) -> str:
     try:
         estimate = check_recipe(recipe)
     except DiffkitError as error:
-        assert any(key in str(error) for key in ("model", "train", "sample", "dataset")), str(error)
+        named = any(key in str(error) for key in ("model", "train", "sample", "dataset"))
+        tally.record("recipes", CLEAR if named else UNCLEAR)
+        assert named, f"the preflight error names no recipe key: {error}"
         counts["refused by the preflight"] += 1
-        return tally.record("recipes", CLEAR)
+        return CLEAR
     except Exception as error:
         tally.record("recipes", "traceback")
         raise AssertionError(f"preflight of {recipe!r:.500} raised {type(error).__name__}: {error}") from error
@@ -269,8 +272,8 @@ def test_fuzzed_recipe_data_through_validate_recipe(tally: Tally, data: dict[str
     try:
         validate_recipe(data, "fuzzed")
     except DiffkitError as error:
+        tally.record("recipes (validate_recipe)", CLEAR if "fuzzed" in str(error) else UNCLEAR)
         assert "fuzzed" in str(error), str(error)
-        tally.record("recipes (validate_recipe)", CLEAR)
     except Exception as error:
         tally.record("recipes (validate_recipe)", "traceback")
         raise AssertionError(f"{data!r:.1000} raised {type(error).__name__}: {error}") from error

@@ -94,8 +94,13 @@ def render(tally: dict[str, Any], seconds: int | None, status: int | None) -> st
             f" stray temporary files left: {kill['stray_temporaries']}.",
         ]
     subtypes = extra.get("audio subtypes")
-    if subtypes:
-        lines += ["", f"**Audio subtypes written and read back:** {subtypes['written']} (WAV, FLAC, OGG)."]
+    if subtypes and "written" in subtypes:
+        mp3 = "; mp3: read back as the tone" if subtypes.get("mp3") == "scan handled, load tone" else ""
+        mp3 = mp3 or ("; mp3: not tested (this libsndfile cannot write it)" if "mp3" not in subtypes else "")
+        lines += [
+            "",
+            f"**Audio subtypes written and read back as the tone:** {subtypes['written']} (WAV, FLAC, OGG){mp3}.",
+        ]
         for reason in subtypes.get("not writable here", []):
             lines.append(f"- not writable by this libsndfile: {reason.split(': Error')[0]}")
     report = extra.get("report in a browser")
