@@ -89,9 +89,9 @@ def render(tally: dict[str, Any], seconds: int | None, status: int | None) -> st
         lines += [
             "",
             f"**kill -9 resume:** {kill['kills']} kills at random moments (which can fall inside a checkpoint write),"
-            " each followed by `diffkit train --resume auto`: the losses logged after every resume, and the final losses"
-            f" and weights, identical to an uninterrupted run in {kill['identical']}/{kill['runs']} resumed segments;"
-            f" stray temporary files left: {kill['stray_temporaries']}.",
+            " each followed by `diffkit train --resume auto`: the losses logged after every resume, and the final"
+            f" losses and weights, identical to an uninterrupted run in {kill['identical']}/{kill['runs']} resumed"
+            f" segments; stray temporary files left: {kill['stray_temporaries']}.",
         ]
     subtypes = extra.get("audio subtypes")
     if subtypes and "written" in subtypes:
