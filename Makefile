@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PLUGINS := -e plugins/diffkit-tags -e plugins/diffkit-ode -e plugins/template
 
-.PHONY: demo test lint bench docs clean install
+.PHONY: demo test lint bench docs clean install browser reliability
 
 $(STAMP): pyproject.toml plugins/*/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,9 +19,25 @@ demo: $(STAMP)
 	$(BIN)/diffkit run recipes/quickstart.yaml
 
 # One intra-op thread: the suite is many small tensors, for which extra threads only add contention.
-test: $(STAMP)
+# The suite includes tests/reliability at its bounded CI size (see `reliability` for the full run).
+test: $(STAMP) browser
 	$(BIN)/ruff check diffkit tests benchmarks plugins examples
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q
+
+# Chromium for the report-in-a-browser test (installed with apt-get where missing and possible).
+browser:
+	@.ci/install-chromium
+
+# The full reliability suite (≥ 5 000 fuzzed recipes, 20 kill -9 resumes, …); its tally becomes docs/reliability.md.
+RELIABILITY_TALLY := .reliability-tally.json
+reliability: $(STAMP) browser
+	@start=$$(date +%s); \
+	DIFFKIT_RELIABILITY=full DIFFKIT_RELIABILITY_TALLY=$(RELIABILITY_TALLY) OMP_NUM_THREADS=1 \
+		$(BIN)/python -m pytest -q tests/reliability; status=$$?; \
+	$(BIN)/python -m tests.reliability.write_doc $(RELIABILITY_TALLY) --seconds $$(( $$(date +%s) - start )) \
+		--status $$status > docs/reliability.md; \
+	echo "docs/reliability.md written (pytest exit $$status, $$(( $$(date +%s) - start )) s)"; \
+	exit $$status
 
 lint: $(STAMP)
 	$(BIN)/ruff check diffkit tests benchmarks plugins examples
@@ -33,4 +49,4 @@ docs: $(STAMP)
 	$(BIN)/python -m diffkit.docgen
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache .hypothesis
+	rm -rf $(VENV) runs .pytest_cache .hypothesis $(RELIABILITY_TALLY)

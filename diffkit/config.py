@@ -28,7 +28,7 @@ def format_validation_error(error: ValidationError, prefix: str = "", model: typ
             lines.extend(f"{loc}{'' if problem.startswith(':') else '.'}{problem}" for problem in problems)
             continue
         quiet = item["type"] == "missing" or item["type"].startswith("component_")
-        shown = "" if quiet else f" (got {item.get('input')!r})"
+        shown = "" if quiet else f" (got {_short_repr(item.get('input'))})"
         line = f"{loc or '<root>'}: {item['msg']}{shown}"
         if item["type"] == "extra_forbidden" and model is not None:
             allowed = _fields_at(model, item["loc"][:-1])
@@ -36,6 +36,15 @@ def format_validation_error(error: ValidationError, prefix: str = "", model: typ
                 line = f"{loc}: unknown key; allowed keys here: {', '.join(allowed)}"
         lines.append(line)
     return "\n".join(lines)
+
+
+def _short_repr(value: Any, limit: int = 120) -> str:
+    """``repr(value)``, shortened: a huge or deeply nested input must not flood the message."""
+    try:
+        text = repr(value)
+    except (RecursionError, ValueError):
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:

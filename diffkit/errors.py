@@ -25,3 +25,11 @@ class CheckpointError(DiffkitError):
 
 class AudioError(DiffkitError):
     """An audio file is unreadable, empty, silent or contains non-finite samples."""
+
+
+class ResourceError(DiffkitError):
+    """A run or model would need more memory than the machine has (found before anything is allocated)."""
+
+
+class MetricError(DiffkitError):
+    """A metric cannot be computed from the given sets (e.g. too few clips for a covariance)."""

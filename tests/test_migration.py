@@ -45,7 +45,7 @@ def test_resaved_0_1_0_model_uses_the_new_format(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("config", "message"),
-    [("{not json", "not valid JSON"), ("[1, 2]", "not a mapping"), ('{"model": 3}', "lacks a `model`")],
+    [("{not json", "not valid JSON"), ("[1, 2]", "JSON object"), ('{"model": 3}', "lacks a `model`")],
 )
 def test_malformed_stored_config_names_the_file(tmp_path: Path, config: str, message: str) -> None:
     tensors = load_file(str(MODEL_010))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import sys
@@ -313,4 +314,4 @@ def test_learning_rate_schedules() -> None:
     assert learning_rate(cosine, 50) == pytest.approx(2e-3 * (0.1 + 0.9 * 0.5))
     assert learning_rate(cosine, 100) == pytest.approx(2e-4)
     rates = [learning_rate(cosine, s) for s in range(10, 101)]
-    assert all(a >= b for a, b in zip(rates, rates[1:], strict=False))
+    assert all(a >= b for a, b in itertools.pairwise(rates))

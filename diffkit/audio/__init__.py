@@ -1,6 +1,8 @@
 """Audio clip I/O and clip operations shared by datasets, training and evaluation."""
 
 from diffkit.audio.io import (
+    AUDIO_SUFFIXES,
+    CANCEL_DB,
     DEFAULT_PEAK,
     SILENCE_PEAK,
     Normalization,
@@ -8,6 +10,7 @@ from diffkit.audio.io import (
     check_audio,
     crop_or_pad,
     load_audio,
+    load_checked_audio,
     normalize,
     normalize_peak,
     probe_audio,
@@ -17,6 +20,8 @@ from diffkit.audio.io import (
 )
 
 __all__ = [
+    "AUDIO_SUFFIXES",
+    "CANCEL_DB",
     "DEFAULT_PEAK",
     "SILENCE_PEAK",
     "Normalization",
@@ -24,6 +29,7 @@ __all__ = [
     "check_audio",
     "crop_or_pad",
     "load_audio",
+    "load_checked_audio",
     "normalize",
     "normalize_peak",
     "probe_audio",

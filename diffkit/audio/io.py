@@ -3,6 +3,7 @@ small clip operations training needs (validity check, crop/pad, level normalisat
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Literal
 
@@ -20,6 +21,15 @@ Normalization = Literal["peak", "none"]
 SILENCE_PEAK = 1e-5
 #: Default target peak of :func:`normalize_peak` (≈ −0.45 dBFS): leaves headroom below full scale.
 DEFAULT_PEAK = 0.95
+#: A mono mix this far (dB) below its loudest channel means the channels cancel (e.g. R = −L): what is left is
+#: rounding residue, which peak normalisation would blow up into noise. Uncorrelated channels lose only 3 dB.
+CANCEL_DB = 40.0
+#: Highest sample rate accepted from a file header (the highest standard rate); beyond it the header is damaged.
+MAX_SAMPLE_RATE = 768_000
+#: Above this many bytes, torchaudio's sinc kernel for a rate ratio is replaced by SciPy's polyphase filter.
+_MAX_KERNEL_BYTES = 64 * 2**20
+#: File suffixes (lower case) read as audio everywhere: dataset folders, evaluation folders, ``--init``.
+AUDIO_SUFFIXES: tuple[str, ...] = (".wav", ".flac", ".ogg", ".mp3", ".aiff", ".aif")
 
 # soundfile raises LibsndfileError (a RuntimeError) for unreadable files; the others cover odd containers.
 _READ_ERRORS = (RuntimeError, OSError, ValueError, EOFError, TypeError)
@@ -33,17 +43,47 @@ def audio_info(path: PathLike) -> sf._SoundFileInfo:
         raise AudioError(f"{path}: cannot read audio ({_reason(error)})") from None
 
 
-def _decode(path: PathLike, mono: bool) -> tuple[np.ndarray, int]:
-    """soundfile decode → (float32 ``[T, C]``, rate), channel mean when ``mono``; AudioError if unusable."""
+def _decode(path: PathLike, mono: bool, check_mix: bool = False) -> tuple[np.ndarray, int]:
+    """soundfile decode → (float32 ``[T, C]``, rate), channel mean when ``mono``; AudioError if unusable.
+
+    With ``check_mix``, a mono mix that cancels (see :data:`CANCEL_DB`) is an AudioError too.
+    """
     try:
         data, rate = sf.read(str(path), dtype="float32", always_2d=True)
     except _READ_ERRORS as error:
         raise AudioError(f"{path}: cannot read audio ({_reason(error)})") from None
     if data.shape[0] == 0 or data.shape[1] == 0:
         raise AudioError(f"{path}: the file contains no audio samples; remove it or re-export it")
+    if not 1 <= int(rate) <= MAX_SAMPLE_RATE:
+        raise AudioError(
+            f"{path}: the header gives a sample rate of {rate} Hz (expected 1 … {MAX_SAMPLE_RATE} Hz); "
+            "the header is damaged — re-export the file"
+        )
     if mono and data.shape[1] > 1:
-        data = data.mean(axis=1, keepdims=True, dtype=np.float32)
+        mixed = data.mean(axis=1, keepdims=True, dtype=np.float32)
+        problem = _mix_problem(data, mixed) if check_mix else None
+        if problem:
+            raise AudioError(f"{path}: {problem}")
+        data = mixed
     return data, int(rate)
+
+
+def _mix_problem(channels: np.ndarray, mixed: np.ndarray) -> str | None:
+    """Why the mono mix of ``channels`` ``[T, C]`` is unusable although the channels are not (they cancel)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        levels = np.sqrt(np.mean(np.square(channels, dtype=np.float64), axis=0))
+        mix = float(np.sqrt(np.mean(np.square(mixed, dtype=np.float64))))
+    loudest = float(levels.max())
+    if not np.isfinite(loudest) or not np.isfinite(mix) or loudest <= SILENCE_PEAK:
+        return None  # NaN/inf and silence are reported by the content check
+    if mix < loudest * 10 ** (-CANCEL_DB / 20):
+        drop = 20 * np.log10(loudest / max(mix, 1e-30))
+        level = "silent" if drop > 120 else f"{drop:.0f} dB below the loudest channel"
+        return (
+            f"channels cancel: the mono mix is {level} (one channel is the other inverted?), so only rounding "
+            "noise would remain; fix the channel polarity or keep one channel"
+        )
+    return None
 
 
 def read_audio(path: PathLike, *, mono: bool = True) -> tuple[torch.Tensor, int]:
@@ -58,14 +98,32 @@ def read_audio(path: PathLike, *, mono: bool = True) -> tuple[torch.Tensor, int]
 def probe_audio(path: PathLike, *, silence_peak: float = SILENCE_PEAK) -> tuple[int, int]:
     """Decode and check a file (mono mix, native rate) → (frames, sample rate); AudioError if unusable.
 
-    The dataset scan's per-file test: same checks as :func:`read_audio` + :func:`check_audio`, done in
-    numpy so that thousands of files are not slowed by torch's per-op overhead.
+    The dataset scan's per-file test: same checks as :func:`read_audio` + :func:`check_audio`, plus
+    channels that cancel in the mono mix, done in numpy so that thousands of files are not slowed by
+    torch's per-op overhead. :func:`load_checked_audio` applies the same checks and returns the audio.
     """
-    data, rate = _decode(path, mono=True)
+    data, rate = _decode_checked(path, silence_peak)
+    return data.shape[0], rate
+
+
+def _decode_checked(path: PathLike, silence_peak: float = SILENCE_PEAK) -> tuple[np.ndarray, int]:
+    """Mono decode plus every content check (cancelling channels, empty, NaN/inf, silent); AudioError if unusable."""
+    data, rate = _decode(path, mono=True, check_mix=True)
     problem = _content_problem(data, silence_peak)
     if problem:
         raise AudioError(f"{path}: {problem}")
-    return data.shape[0], rate
+    return data, rate
+
+
+def load_checked_audio(
+    path: PathLike, sample_rate: int | None = None, *, silence_peak: float = SILENCE_PEAK
+) -> torch.Tensor:
+    """Decode a file to mono float32 ``[1, T]``, resampled to ``sample_rate``, after the checks the dataset
+    scan applies (:func:`probe_audio`): unreadable, empty, NaN/inf, silent or channels that cancel in the mono
+    mix are an AudioError naming the file. Use it for any audio a user hands in (e.g. ``--init``)."""
+    data, rate = _decode_checked(path, silence_peak)
+    audio = torch.from_numpy(np.ascontiguousarray(data.T))
+    return resample(audio, rate, sample_rate) if sample_rate is not None else audio
 
 
 def load_audio(path: PathLike, sample_rate: int | None = None, *, mono: bool = True) -> torch.Tensor:
@@ -84,6 +142,15 @@ def resample(audio: torch.Tensor, orig_rate: int, new_rate: int) -> torch.Tensor
         raise ValueError(f"sample rates must be positive, got {orig_rate} → {new_rate}")
     if orig_rate == new_rate:
         return audio
+    divisor = math.gcd(int(orig_rate), int(new_rate))
+    up, down = int(new_rate) // divisor, int(orig_rate) // divisor
+    # torchaudio's kernel is [up, down + 2·width] floats: 1.4 GB for 44 101 → 8 000 Hz (coprime rates)
+    width = 6 * max(up, down) // min(up, down) + 1  # torchaudio's lowpass_filter_width = 6
+    if up * (down + 2 * width) * 4 > _MAX_KERNEL_BYTES:
+        from scipy.signal import resample_poly
+
+        out = resample_poly(audio.detach().cpu().double().numpy(), up, down, axis=-1)
+        return torch.from_numpy(np.ascontiguousarray(out)).to(audio.dtype)
     return taf.resample(audio, int(orig_rate), int(new_rate))
 
 

@@ -125,7 +125,15 @@ def evaluate(
     try:
         if reference is None or (not generated and not real):
             raise ConfigError("diffkit evaluate needs --reference DIR and at least one --generated DIR (or --real DIR)")
+        if downsample_to is not None and downsample_to < 1:
+            raise ConfigError(f"--downsample-to {downsample_to}: give a sample rate in Hz ≥ 1 (the paper uses 22050)")
         from diffkit.evaluation import evaluate_folders
+        from diffkit.io.outputs import writable_dir
+
+        if out is not None:
+            writable_dir(out, "--out")
+        if cache_dir is not None:
+            writable_dir(cache_dir, "--cache-dir")
 
         metrics = list(metric or ["fd"] + (["logit-score"] if classifier else []))
         configs = parse_metric_options(metric_option)
@@ -180,6 +188,13 @@ def train_classifier_command(
     """Train the logit-score MLP on frozen embeddings of labelled real audio."""
     try:
         from diffkit.evaluation import train_classifier_from_folders
+        from diffkit.io.outputs import writable_dir, writable_file
+        from diffkit.metrics.classifier import classifier_paths
+
+        for path in classifier_paths(out):
+            writable_file(path, "--out")
+        if cache_dir is not None:
+            writable_dir(cache_dir, "--cache-dir")
 
         report = train_classifier_from_folders(
             train,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import typer
 
 from diffkit.cli import errors
@@ -25,6 +27,20 @@ app = typer.Typer(
 def main(debug: bool = typer.Option(False, "--debug", help="Show tracebacks for user errors.")) -> None:
     """Global options."""
     errors.state["debug"] = debug
+    if not debug:
+        warnings.formatwarning = _one_line
+
+
+_python_format = warnings.formatwarning
+
+
+def _one_line(
+    message: Warning | str, category: type[Warning], filename: str, lineno: int, line: str | None = None
+) -> str:
+    """diffkit's own warnings as one line (``TrainingWarning: …``); others keep Python's format."""
+    if category.__module__.split(".")[0] == "diffkit":
+        return f"{category.__name__}: {message}\n"
+    return _python_format(message, category, filename, lineno, line)
 
 
 app.command()(run)

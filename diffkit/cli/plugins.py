@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from diffkit.cli.errors import user_errors
+from diffkit.errors import ConfigError
 from diffkit.registry import KINDS, PluginWarning, get_registry
 
 
@@ -20,6 +21,8 @@ def plugins(
     describe: bool = typer.Option(False, "--describe", help="Add each component's one-line description."),
 ) -> None:
     """List registered components by kind with their distribution and options; report plugin problems."""
+    if kind is not None and kind not in KINDS:
+        raise ConfigError(f"--kind {kind!r} is not a component kind; choose one of: {', '.join(KINDS)}")
     with warnings.catch_warnings():  # problems are listed below, once
         warnings.simplefilter("ignore", PluginWarning)
         registry = get_registry()

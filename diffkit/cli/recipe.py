@@ -43,10 +43,11 @@ def show(
 @user_errors
 def schema(out: Path | None = typer.Option(None, "--out", "-o", help="Write to this file instead of stdout.")) -> None:
     """Export the recipe JSON Schema, with each component's options from the registry."""
+    from diffkit.io.outputs import write_text
     from diffkit.recipes.json_schema import recipe_json_schema
 
     text = json.dumps(recipe_json_schema(), indent=2)
     if out:
-        out.write_text(text + "\n")
+        write_text(out, text + "\n", "--out")
     else:
         typer.echo(text)

@@ -46,7 +46,7 @@ def sample(
     device: str = typer.Option("auto", help="'auto', 'cpu', 'cuda' or 'cuda:N'."),
 ) -> None:
     """Generate labelled clips (WAV + JSON provenance + spectrogram PNG) from a trained model."""
-    from diffkit.audio import load_audio, normalize_peak
+    from diffkit.audio import load_checked_audio, normalize_peak
     from diffkit.device import resolve_device
     from diffkit.pipeline import Pipeline
     from diffkit.samplers.grids import check_levels
@@ -57,7 +57,7 @@ def sample(
     components = {"sampler": sampler, "guidance": guidance_name}
     pipeline.configure_sampling(**{kind: name for kind, name in components.items() if name})
     labels = list(label) if label else list(getattr(pipeline.conditioner, "labels", []))
-    init_audio = normalize_peak(load_audio(init, pipeline.sample_rate)) if init is not None else None
+    init_audio = normalize_peak(load_checked_audio(init, pipeline.sample_rate)) if init is not None else None
     request = GenerationRequest(
         labels=labels,
         per_class=number,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
-from diffkit.audio import DEFAULT_PEAK, Normalization, check_audio, load_audio, normalize
+from diffkit.audio import DEFAULT_PEAK, Normalization, load_checked_audio, normalize
 from diffkit.config import StrictConfig
 from diffkit.datasets import Example
 from diffkit.datasets.scan import Entry, scan
@@ -16,6 +16,8 @@ from diffkit.errors import AudioError
 
 class FileDatasetConfig(StrictConfig):
     """Options every file-backed dataset shares: level normalisation and bad-file policy."""
+
+    model_config = ConfigDict(**StrictConfig.model_config, allow_inf_nan=False)
 
     normalization: Normalization = Field(
         "peak", description="'peak': scale each clip so max |x| = peak; 'none': keep the file's level (clipped)."
@@ -60,7 +62,7 @@ class FileDataset:
             raise IndexError(f"{self.name}[{self.split}] has {len(self)} items; index {index} is out of range")
         record = self.records[index]
         try:
-            audio = check_audio(load_audio(record.path, self.sample_rate), record.path)
+            audio = load_checked_audio(record.path, self.sample_rate)
         except AudioError as error:
             raise AudioError(f"{error} (the file changed after the dataset was scanned)") from None
         audio = normalize(audio, self.config.normalization, self.config.peak)

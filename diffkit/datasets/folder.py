@@ -1,4 +1,4 @@
-"""A folder per class: ``root/<class name>/**/*.wav|flac|ogg|mp3``; class names sorted; seeded split."""
+"""A folder per class: ``root/<class name>/**/*.wav|flac|ogg|mp3|aiff``; class names sorted; seeded split."""
 
 from __future__ import annotations
 
@@ -6,13 +6,12 @@ from pathlib import Path
 
 from pydantic import Field
 
+from diffkit.audio import AUDIO_SUFFIXES
 from diffkit.datasets.files import FileDataset, FractionSplitConfig
 from diffkit.datasets.scan import Entry
 from diffkit.datasets.splits import check_split, select_split
 from diffkit.datasets.tables import require_dir
 from diffkit.errors import ConfigError
-
-AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3")
 
 
 class FolderConfig(FractionSplitConfig):

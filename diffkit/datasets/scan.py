@@ -44,7 +44,8 @@ class ScanResult:
 
 
 def scan(entries: Sequence[Entry], name: str, *, strict: bool = False, console: Console | None = None) -> ScanResult:
-    """Decode each entry once (mono, native rate) and check it (unreadable, empty, silent, NaN/inf).
+    """Decode each entry once (mono, native rate) and check it (unreadable, empty, silent, NaN/inf, channels
+    that cancel in the mono mix; :func:`diffkit.audio.probe_audio`).
 
     Bad files are skipped and each is printed with its reason, followed by a one-line count; with
     ``strict`` the first bad file raises AudioError instead. ``name`` labels messages, e.g. "folder[train]".
@@ -72,7 +73,8 @@ def scan(entries: Sequence[Entry], name: str, *, strict: bool = False, console: 
             progress.advance(task)
     if problems:
         console.print(
-            f"{name}: skipped {len(problems)} of {len(entries)} files (unreadable, empty, silent or NaN); "
+            f"{name}: skipped {len(problems)} of {len(entries)} files (unreadable, empty, silent, NaN "
+            "or cancelling channels); "
             "the list is in dataset.problems",
             markup=False,
             highlight=False,

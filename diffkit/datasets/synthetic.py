@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from pydantic import Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from diffkit.audio import DEFAULT_PEAK, normalize_peak
 from diffkit.config import StrictConfig
@@ -31,6 +31,8 @@ class ItemsPerClass(StrictConfig):
 
 class SyntheticConfig(StrictConfig):
     """Size, clip length, seed and class subset of the synthetic dataset."""
+
+    model_config = ConfigDict(**StrictConfig.model_config, allow_inf_nan=False)
 
     items_per_class: ItemsPerClass = Field(default_factory=ItemsPerClass, description="Clips per class per split.")
     seconds: float = Field(1.0, gt=0.0, le=600.0, description="Length of every clip in seconds.")

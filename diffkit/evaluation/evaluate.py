@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from diffkit.embedders import Embedder
-from diffkit.errors import ConfigError
+from diffkit.errors import ConfigError, DiffkitError
 from diffkit.evaluation.builders import build_embedder, build_metrics, embedder_identity, make_cache
 from diffkit.evaluation.embedding import EmbeddedFolder, Progress, embed_files
 from diffkit.evaluation.files import list_audio_files
@@ -93,6 +93,10 @@ def evaluate_folders(
     no caching without either). Writes ``evaluation.json`` and ``evaluation.md`` to ``out_dir`` when given;
     returns the results dictionary.
     """
+    if band_limit is not None and (isinstance(band_limit, bool) or not isinstance(band_limit, int) or band_limit < 1):
+        raise ConfigError(
+            f"band limit (--downsample-to / evaluate.downsample_to) {band_limit!r}: give a sample rate ≥ 1 Hz"
+        )
     model = build_embedder(embedder, embedder_config)
     metric_objects = build_metrics(list(metrics), metric_configs, model, classifier)
     rows = _rows(_systems(generated, False, "generated"), _systems(real, True, "Real data"), band_limit)
@@ -116,7 +120,10 @@ def evaluate_folders(
     for system, found, files in zip(rows, row_files, evaluated, strict=True):
         cache = make_cache(cache_dir, model, system.downsample_to)
         embedded = embed_files(files, model, cache=cache, downsample_to=system.downsample_to, progress=progress)
-        values, messages, skipped = _compute(metric_objects, ref, embedded)
+        try:
+            values, messages, skipped = _compute(metric_objects, ref, embedded)
+        except DiffkitError as error:
+            raise type(error)(f"{system.name} ({system.folder}) against the reference {reference}: {error}") from None
         rates = [min(r, system.downsample_to) if system.downsample_to else r for r in embedded.sample_rates]
         results["rows"].append(
             {

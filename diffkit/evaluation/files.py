@@ -14,9 +14,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from diffkit.audio import AUDIO_SUFFIXES
 from diffkit.errors import ConditionError, ConfigError
-
-AUDIO_SUFFIXES = frozenset({".wav", ".flac", ".ogg", ".aiff", ".aif"})
 
 
 @dataclass(frozen=True)

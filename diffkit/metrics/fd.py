@@ -8,6 +8,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
+from diffkit.errors import MetricError
 from diffkit.metrics.bootstrap import TwoSampleBootstrapOptions, percentile_interval, two_sample_counts
 from diffkit.metrics.embedding_set import EmbeddingSet
 from diffkit.metrics.fd_bootstrap import fd_replicates
@@ -41,6 +42,12 @@ class FrechetDistance:
         when configured."""
         level = self.config.level
         ref_vectors, gen_vectors = reference.vectors(level), generated.vectors(level)
+        for side, vectors in (("reference", ref_vectors), ("generated", gen_vectors)):
+            if len(vectors) < 2:
+                raise MetricError(
+                    f"fd: the {side} set gives {len(vectors)} {level}-level embedding vector(s); a covariance needs "
+                    "at least 2 — add clips (FD is only meaningful with many more vectors than dimensions)"
+                )
         ref_moments = Moments.of(ref_vectors)
         result = {
             "fd": frechet_from_moments(ref_moments, Moments.of(gen_vectors)),

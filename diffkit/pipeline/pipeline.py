@@ -188,10 +188,12 @@ class Pipeline(nn.Module):
         path: str | Path,
         device: torch.device | str = "cpu",
         sampling: SamplingConfig | Mapping[str, Any] | None = None,
+        verify: bool | None = None,
     ) -> Pipeline:
         """Rebuild a pipeline from a file written by ``save`` (no arbitrary unpickling); ``sampling`` replaces
-        the sampling components stored with it."""
+        the sampling components stored with it. ``verify=False`` (or ``DIFFKIT_VERIFY=0``) skips the integrity
+        checks (digest, sizes, dtypes, finiteness) that otherwise run before the weights are loaded."""
         from diffkit.pipeline.serialization import load_pipeline
 
-        pipeline = load_pipeline(path, device)
+        pipeline = load_pipeline(path, device, verify)
         return pipeline.configure_sampling(sampling) if sampling is not None else pipeline

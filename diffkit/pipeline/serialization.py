@@ -16,8 +16,16 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
 
-from diffkit.errors import CheckpointError, DiffkitError
+from diffkit.errors import CheckpointError, DiffkitError, ResourceError
 from diffkit.io import atomic_write
+from diffkit.io.integrity import (
+    check_weights,
+    describe_unreadable,
+    integrity_metadata,
+    stored_json,
+    verification_enabled,
+    verify_digest,
+)
 from diffkit.pipeline.config import SAMPLING_KINDS
 
 if TYPE_CHECKING:
@@ -48,12 +56,7 @@ def stored_configs(metadata: dict[str, str], path: str | Path) -> tuple[str, dic
             f"{path}: not a diffkit pipeline or training checkpoint (format {kind!r}, expected one of "
             f"{sorted(INFERENCE_PREFIX)})"
         )
-    try:
-        data = json.loads(metadata[CONFIG_KEY])
-    except ValueError as error:
-        raise CheckpointError(f"{path}: its stored config ({CONFIG_KEY}) is not valid JSON ({error})") from None
-    if not isinstance(data, dict):
-        raise CheckpointError(f"{path}: its stored config ({CONFIG_KEY}) is not a mapping but {type(data).__name__}")
+    data = stored_json(path, metadata, CONFIG_KEY, dict)
     if kind in LEGACY_FORMATS:  # 0.1.0: one flat config, sampling components inside, DSM objective implied
         sampling = {key: data.pop(key) for key in SAMPLING_KINDS if key in data}
         return current, {**data, "objective": {"name": "dsm"}}, sampling
@@ -67,7 +70,12 @@ def save_pipeline(pipeline: Pipeline, path: str | Path, extra_metadata: dict[str
     """Write ``pipeline``'s state dict and resolved configs to ``path`` atomically."""
     target = Path(path)
     state = {name: tensor.detach().contiguous().cpu() for name, tensor in pipeline.state_dict().items()}
-    metadata = {FORMAT_KEY: FORMAT, CONFIG_KEY: config_json(pipeline), **(extra_metadata or {})}
+    metadata = {
+        FORMAT_KEY: FORMAT,
+        CONFIG_KEY: config_json(pipeline),
+        **(extra_metadata or {}),
+        **integrity_metadata(state),
+    }
     with atomic_write(target) as tmp:
         save_file(state, str(tmp), metadata=metadata)
     return target
@@ -83,6 +91,9 @@ def read_checkpoint(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str
             metadata = dict(handle.metadata() or {})
             tensors = {key: handle.get_tensor(key) for key in handle.keys()}
     except Exception as error:
+        hint = describe_unreadable(source)
+        if hint is not None:
+            raise CheckpointError(f"{source}: not a safetensors file: {hint}.") from None
         raise CheckpointError(
             f"{source}: not a readable safetensors file — it may be truncated or corrupt ({error}). "
             "Use another checkpoint (training keeps the last few) or re-export it."
@@ -90,15 +101,21 @@ def read_checkpoint(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str
     return tensors, metadata
 
 
-def load_pipeline(path: str | Path, device: torch.device | str = "cpu") -> Pipeline:
+def load_pipeline(path: str | Path, device: torch.device | str = "cpu", verify: bool | None = None) -> Pipeline:
     """Rebuild the pipeline described in the file's metadata and load its weights strictly.
 
-    Accepts a pipeline file, or a training checkpoint (whose EMA weights are then used).
+    Accepts a pipeline file, or a training checkpoint (whose EMA weights are then used). Unless ``verify`` is
+    False (or ``DIFFKIT_VERIFY=0``), the stored digest, the model's size, and every tensor's dtype, shape and
+    finiteness are checked first (:mod:`diffkit.io.integrity`); a problem is a CheckpointError naming the file.
     """
     from diffkit.pipeline.pipeline import Pipeline
 
+    verify = verification_enabled(verify)
     tensors, metadata = read_checkpoint(path)
     kind, model, sampling = stored_configs(metadata, path)
+    if verify:
+        verify_digest(path, tensors, metadata)
+        _check_size(path, model)
     prefix = INFERENCE_PREFIX[kind]
     tensors = {key[len(prefix) :]: value for key, value in tensors.items() if key.startswith(prefix)}
     try:
@@ -110,11 +127,25 @@ def load_pipeline(path: str | Path, device: torch.device | str = "cpu") -> Pipel
         raise CheckpointError(
             f"{path}: weights do not match the stored config (missing: {missing[:5]}, unexpected: {unexpected[:5]})"
         )
+    if verify:
+        check_weights(path, pipeline.state_dict(), tensors)
     try:
         pipeline.load_state_dict(tensors, strict=True)
     except RuntimeError as error:
         raise CheckpointError(f"{path}: weights do not fit the model: {error}") from None
     return pipeline.to(device).eval()
+
+
+def _check_size(path: str | Path, config: dict) -> None:
+    """Refuse, before building, a stored config whose weights cannot fit in memory (a damaged or hostile file)."""
+    from diffkit.preflight import check_pipeline_config
+
+    try:
+        check_pipeline_config(config, str(path))
+    except ResourceError as error:
+        raise CheckpointError(str(error)) from None
+    except DiffkitError as error:
+        raise CheckpointError(f"{path}: its stored config no longer builds: {error}") from None
 
 
 def _compare(expected: dict[str, torch.Tensor], found: dict[str, torch.Tensor]) -> tuple[list[str], list[str]]:

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from diffkit.config import format_validation_error
 from diffkit.errors import ConfigError
+from diffkit.recipes.safe_yaml import MAX_DEPTH, check_events, load_yaml
 from diffkit.recipes.schema import Recipe
 
 
@@ -20,11 +21,12 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
     if not source.is_file():
         raise ConfigError(f"{source}: recipe file not found")
     try:
-        data = yaml.safe_load(source.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ConfigError(f"{source}:{where} is not valid YAML: {getattr(error, 'problem', error)}") from None
+        text = source.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{source}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+    except OSError as error:
+        raise ConfigError(f"{source}: cannot be read ({error.strerror or error})") from None
+    data = load_yaml(text, str(source))
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -39,12 +41,11 @@ def apply_overrides(data: dict[str, Any], overrides: Iterable[str]) -> dict[str,
         key, sep, raw = item.partition("=")
         if not sep or not key.strip():
             raise ConfigError(f"override {item!r} is not of the form section.key=value (e.g. train.steps=200)")
-        try:
-            value = yaml.safe_load(raw) if raw.strip() else None
-        except yaml.YAMLError:
-            value = raw
+        value = _override_value(item, raw)
         node = result
         parts = key.strip().split(".")
+        if len(parts) > MAX_DEPTH:
+            raise ConfigError(f"override {item[:80]!r}…: a key path of {len(parts)} parts; recipes nest only a few")
         for depth, part in enumerate(parts[:-1]):
             child = node.get(part)
             if child is None or not isinstance(child, dict):
@@ -57,16 +58,62 @@ def apply_overrides(data: dict[str, Any], overrides: Iterable[str]) -> dict[str,
     return result
 
 
-def _deep_copy(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _deep_copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_deep_copy(v) for v in value]
+def _override_value(item: str, raw: str) -> Any:
+    """The value of ``key=raw`` read as YAML (text that is not valid YAML stays text); bounded like a file."""
+    if not raw.strip():
+        return None
+    source = f"override {item[:80]!r}"
+    try:
+        check_events(raw, source)
+        return yaml.safe_load(raw)
+    except yaml.YAMLError:
+        return raw
+    except (ValueError, OverflowError, RecursionError) as error:
+        raise ConfigError(f"{source}: the value cannot be read ({type(error).__name__}: {error})") from None
+
+
+def _deep_copy(value: Any, path: tuple[int, ...] = ()) -> Any:
+    """Copy nested dicts/lists; a container that contains itself (built in Python) is a ConfigError."""
+    if isinstance(value, dict | list):
+        if id(value) in path:
+            raise ConfigError("the recipe data contains itself (a cycle); a recipe must be a tree")
+        if len(path) >= MAX_DEPTH:
+            raise ConfigError(f"the recipe data nests deeper than {MAX_DEPTH} levels")
+        inner = (*path, id(value))
+        if isinstance(value, dict):
+            return {k: _deep_copy(v, inner) for k, v in value.items()}
+        return [_deep_copy(v, inner) for v in value]
     return value
+
+
+def check_text(data: Any, source: str) -> None:
+    """Every key and string in the recipe must be free of NUL characters (they cannot be part of a path or
+    name anywhere); ConfigError naming the dotted key otherwise. Walks iteratively, at most MAX_DEPTH deep."""
+    stack: list[tuple[str, Any, int]] = [("", data, 0)]
+    while stack:
+        where, node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ConfigError(f"{source} is invalid:\n{where or '<root>'}: nested deeper than {MAX_DEPTH} levels")
+        if isinstance(node, str | bytes) and ("\0" in node if isinstance(node, str) else b"\0" in node):
+            raise ConfigError(
+                f"{source} is invalid:\n{where or '<root>'}: contains a NUL character (\\0); remove it — "
+                "names and paths cannot hold one"
+            )
+        if isinstance(node, dict):
+            for key, child in node.items():
+                label = f"{where}.{key}" if where else str(key)
+                if isinstance(key, str) and "\0" in key:
+                    raise ConfigError(f"{source} is invalid:\n{label!r}: a key contains a NUL character; remove it")
+                stack.append((label, child, depth + 1))
+        elif isinstance(node, list | tuple):
+            stack += [
+                (f"{where}.{index}" if where else str(index), child, depth + 1) for index, child in enumerate(node)
+            ]
 
 
 def validate_recipe(data: dict[str, Any], source: str = "recipe") -> Recipe:
     """Validate a recipe once: its structure and every component's options, against the component's own config."""
+    check_text(data, source)
     try:
         recipe = Recipe.model_validate(data)
     except ValidationError as error:

@@ -64,11 +64,17 @@ class RunContext:
         }
 
     def save_resolved(self) -> Path:
-        """Write the resolved recipe next to the outputs."""
+        """Write the resolved recipe next to the outputs (atomically; called after the run-folder checks)."""
         import yaml
+
+        from diffkit.io import atomic_write
 
         self.out.mkdir(parents=True, exist_ok=True)
         path = self.out / "recipe.resolved.yaml"
-        path.write_text(yaml.safe_dump(self.resolved, sort_keys=False))
-        (self.out / "recipe.resolved.json").write_text(json.dumps(self.resolved, indent=2))
+        for target, text in (
+            (path, yaml.safe_dump(self.resolved, sort_keys=False)),
+            (self.out / "recipe.resolved.json", json.dumps(self.resolved, indent=2)),
+        ):
+            with atomic_write(target) as tmp:
+                tmp.write_text(text)
         return path

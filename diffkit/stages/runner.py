@@ -8,8 +8,10 @@ from pathlib import Path
 from rich.console import Console
 
 from diffkit.errors import ConfigError
+from diffkit.preflight import check_recipe, preflight_enabled
 from diffkit.recipes.schema import STAGES, Recipe
 from diffkit.stages.context import RunContext
+from diffkit.stages.run_folder import check_run_folder
 
 
 def _stage(name: str) -> Callable[[RunContext], None]:
@@ -28,8 +30,15 @@ def run_recipe(
     stages: Sequence[str] | None = None,
     resume: str | Path | None = None,
     console: Console | None = None,
+    preflight: bool | None = None,
 ) -> RunContext:
-    """Run ``stages`` (default: every stage the recipe has a section for) and return the context."""
+    """Run ``stages`` (default: every stage the recipe has a section for) and return the context.
+
+    Before anything is written: the memory preflight (:mod:`diffkit.preflight`; ``preflight=False`` or
+    ``DIFFKIT_PREFLIGHT=0`` skips it) and the run-folder checks (:mod:`diffkit.stages.run_folder`). A train
+    stage stopped by SIGINT/SIGTERM raises :class:`~diffkit.training.errors.TrainingInterrupted`, and the
+    later stages do not start.
+    """
     selected = list(stages) if stages else recipe.stages()
     for stage in selected:
         if stage not in STAGES:
@@ -37,6 +46,12 @@ def run_recipe(
         if getattr(recipe, stage) is None:
             raise ConfigError(f"{stage}: the recipe has no {stage} section, so that stage cannot run")
     ctx = RunContext(recipe, console or Console(), resume)
+    if preflight_enabled(preflight):
+        estimate = check_recipe(recipe, stages=selected)
+        for note in estimate.notes:
+            ctx.console.print(f"preflight: {note}", markup=False, highlight=False)
+    if "train" in selected:
+        check_run_folder(recipe, resume)
     ctx.save_resolved()
     ctx.console.print(f"[bold]diffkit run[/] {recipe.name} → {ctx.out} (stages: {', '.join(selected)})")
     for stage in selected:

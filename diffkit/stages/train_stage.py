@@ -23,9 +23,14 @@ def fit_to_data(model: PipelineConfig, dataset: Any) -> PipelineConfig:
 
 
 def run_train(ctx: RunContext) -> None:
-    """Train the recipe's model; writes checkpoints, metrics and ``train/model.safetensors``."""
+    """Train the recipe's model; writes checkpoints, metrics and ``train/model.safetensors``.
+
+    A run stopped by SIGINT/SIGTERM raises TrainingInterrupted after its checkpoint, so that no later stage
+    samples or evaluates a half-trained model.
+    """
     from diffkit.pipeline import Pipeline
     from diffkit.training import seeded_pipeline, train
+    from diffkit.training.errors import TrainingInterrupted
 
     recipe = ctx.recipe
     assert recipe.train is not None
@@ -49,3 +54,5 @@ def run_train(ctx: RunContext) -> None:
         extra_metadata={"diffkit.recipe": json.dumps(ctx.resolved)},
     )
     ctx.results["train"] = result
+    if result.interrupted:
+        raise TrainingInterrupted(result.signal, result.step, result.last_checkpoint, recipe.train.steps)

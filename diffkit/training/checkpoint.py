@@ -13,7 +13,6 @@ Layout (``diffkit.training/2``; :meth:`diffkit.Pipeline.load` reads the ``ema.``
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import re
@@ -26,6 +25,15 @@ from safetensors.torch import save_file
 
 from diffkit.errors import CheckpointError, ConfigError
 from diffkit.io import atomic_write
+from diffkit.io.integrity import (
+    TENSOR_DIGESTS_KEY,
+    check_finite,
+    check_weights,
+    digest,
+    integrity_metadata,
+    stored_json,
+    verify_digest,
+)
 from diffkit.pipeline import Pipeline
 from diffkit.pipeline.serialization import (
     CONFIG_KEY,
@@ -53,6 +61,7 @@ RESERVED_KEYS = {
     "diffkit.rng",
     "diffkit.versions",
     "diffkit.digest",
+    TENSOR_DIGESTS_KEY,
     "diffkit.step",
 }
 
@@ -100,14 +109,7 @@ def step_path(out_dir: Path, step: int) -> Path:
     return Path(out_dir) / CHECKPOINT_DIR / f"step-{step:08d}.safetensors"
 
 
-def digest(tensors: dict[str, torch.Tensor]) -> str:
-    """SHA-256 over names, dtypes, shapes and bytes of every tensor, in name order."""
-    hasher = hashlib.sha256()
-    for name in sorted(tensors):
-        tensor = tensors[name].detach().cpu().contiguous()
-        hasher.update(f"{name}|{tensor.dtype}|{tuple(tensor.shape)}|".encode())
-        hasher.update(tensor.reshape(-1).view(torch.uint8).numpy().tobytes())
-    return "sha256:" + hasher.hexdigest()
+__all__ = ["digest"]  # re-exported: the SHA-256 over tensors lives in diffkit.io.integrity, shared with model files
 
 
 def _cpu_state(module: torch.nn.Module, prefix: str) -> dict[str, torch.Tensor]:
@@ -182,7 +184,7 @@ def save_checkpoint(
         "diffkit.optimizer": json.dumps(optim_meta),
         "diffkit.rng": json.dumps([snapshot.states for snapshot in rng]),
         "diffkit.versions": json.dumps({"diffkit": _version(), "torch": torch.__version__}),
-        "diffkit.digest": digest(tensors),
+        **integrity_metadata(tensors),
         **extra,
     }
     with atomic_write(target) as tmp:
@@ -199,23 +201,29 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
             f"{source}: not a training checkpoint (format {metadata.get(FORMAT_KEY)!r}, expected {TRAINING_FORMAT!r}); "
             "a model file can be sampled from but does not hold the optimizer state needed to resume"
         )
-    expected = metadata.get("diffkit.digest")
-    if expected is None or digest(tensors) != expected:
-        raise CheckpointError(
-            f"{source}: the tensor data does not match the checksum stored in the file — it is corrupt. "
-            "Resume from another checkpoint (training keeps the last few)."
-        )
-    try:
-        state = TrainingState(**json.loads(metadata["diffkit.state"]))
-        rng_states = json.loads(metadata["diffkit.rng"])
-        json.loads(metadata["diffkit.optimizer"])
-    except (KeyError, TypeError, ValueError) as error:
-        raise CheckpointError(f"{source}: training metadata is missing or malformed ({error})") from None
+    verify_digest(source, tensors, metadata, required=True)
+    stored_json(source, metadata, CONFIG_KEY, dict)
+    state = parse_state(source, stored_json(source, metadata, "diffkit.state", dict))
+    parse_optimizer(source, stored_json(source, metadata, "diffkit.optimizer", dict))
+    rng_states = stored_json(source, metadata, "diffkit.rng", list)
     rng = []
     for rank, states in enumerate(rng_states):
         prefix = f"rng.{rank}."
-        rng.append(RngSnapshot({k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}, states))
+        snapshot = RngSnapshot({k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}, states)
+        check_rng(source, rank, snapshot)
+        rng.append(snapshot)
+    check_finite(source, {k: v for k, v in tensors.items() if k.startswith("optim.")})
     return Checkpoint(source, tensors, metadata, state, rng)
+
+
+def check_within_steps(checkpoint: Checkpoint, steps: int) -> None:
+    """A checkpoint past ``train.steps`` leaves nothing to train: CheckpointError rather than a silent no-op."""
+    if checkpoint.state.step > steps:
+        raise CheckpointError(
+            f"{checkpoint.path}: the checkpoint is at step {checkpoint.state.step:,}, beyond train.steps = "
+            f"{steps:,}, so there is nothing left to train; raise train.steps to continue that run, or train "
+            "into another folder"
+        )
 
 
 def _prefixed(tensors: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:
@@ -223,7 +231,8 @@ def _prefixed(tensors: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.
 
 
 def restore_weights(checkpoint: Checkpoint, pipeline: Pipeline, ema_model: Pipeline) -> None:
-    """Load model and EMA weights; CheckpointError if the checkpoint was made for another pipeline config."""
+    """Load model and EMA weights; CheckpointError if the checkpoint was made for another pipeline config, or a
+    tensor's dtype, shape or finiteness does not fit the model (nothing is cast)."""
     _, stored, _ = stored_configs(checkpoint.metadata, checkpoint.path)
     current = pipeline.config.model_dump(mode="json")
     if stored != current:
@@ -233,6 +242,7 @@ def restore_weights(checkpoint: Checkpoint, pipeline: Pipeline, ema_model: Pipel
             "resume with the same recipe, or start a new run in another folder"
         )
     for prefix, module in (("model.", pipeline), ("ema.", ema_model)):
+        check_weights(checkpoint.path, module.state_dict(), _prefixed(checkpoint.tensors, prefix))
         try:
             module.load_state_dict(_prefixed(checkpoint.tensors, prefix), strict=True)
         except RuntimeError as error:
@@ -241,7 +251,7 @@ def restore_weights(checkpoint: Checkpoint, pipeline: Pipeline, ema_model: Pipel
 
 def restore_optimizer(checkpoint: Checkpoint, pipeline: Pipeline, optimizer: torch.optim.Optimizer) -> None:
     """Load the optimizer state saved by :func:`save_checkpoint` (tensors on the parameters' devices)."""
-    meta = checkpoint.json("diffkit.optimizer")
+    meta = parse_optimizer(checkpoint.path, checkpoint.json("diffkit.optimizer"))
     names = optimizer_param_names(pipeline, optimizer)
     if meta["class"] != type(optimizer).__name__ or meta["param_names"] != names:
         raise CheckpointError(
@@ -254,7 +264,90 @@ def restore_optimizer(checkpoint: Checkpoint, pipeline: Pipeline, optimizer: tor
         state.setdefault(int(index), {})[name] = tensor
     for index, values in meta["scalars"].items():
         state.setdefault(int(index), {}).update(values)
-    optimizer.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
+    try:
+        optimizer.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
+    except (KeyError, TypeError, ValueError, RuntimeError, IndexError) as error:
+        raise CheckpointError(
+            f"{checkpoint.path}: its optimizer state does not fit this run ({type(error).__name__}: {error})"
+        ) from None
+
+
+_STATE_INTS = {"step": 0, "epoch": 0, "position": 0, "ema_updates": 0, "world_size": 1, "batch_size": 0}
+
+
+def parse_state(path: Path, data: dict[str, Any]) -> TrainingState:
+    """``diffkit.state`` checked field by field (non-negative integers, a finite loss or null)."""
+    unknown = sorted(set(data) - {f for f in TrainingState.__dataclass_fields__})
+    if unknown:
+        raise CheckpointError(f"{path}: diffkit.state has unknown entries {unknown}")
+    for key, minimum in {**_STATE_INTS, "dataset_size": 0}.items():
+        value = data.get(key, getattr(TrainingState(), key))
+        if not _is_int(value) or value < minimum:
+            raise CheckpointError(f"{path}: diffkit.state.{key} must be an integer ≥ {minimum}, got {value!r:.40}")
+    loss, best = data.get("best_valid_loss"), data.get("best_step")
+    if loss is not None and (not isinstance(loss, int | float) or isinstance(loss, bool) or not math.isfinite(loss)):
+        raise CheckpointError(
+            f"{path}: diffkit.state.best_valid_loss must be a finite number or null, got {loss!r:.40}"
+        )
+    if best is not None and (not _is_int(best) or best < 0):
+        raise CheckpointError(f"{path}: diffkit.state.best_step must be an integer ≥ 0 or null, got {best!r:.40}")
+    return TrainingState(**data)
+
+
+def parse_optimizer(path: Path, meta: Any) -> dict[str, Any]:
+    """``diffkit.optimizer`` checked for the entries :func:`restore_optimizer` reads."""
+    shapes = {"class": str, "param_groups": list, "scalars": dict, "param_names": list}
+    if not isinstance(meta, dict):
+        raise CheckpointError(f"{path}: diffkit.optimizer must be a JSON object, got {meta!r:.40}")
+    for key, kind in shapes.items():
+        if not isinstance(meta.get(key), kind):
+            raise CheckpointError(
+                f"{path}: diffkit.optimizer.{key} is missing or not a {kind.__name__} (got {meta.get(key)!r:.40})"
+            )
+    if not all(isinstance(group, dict) and isinstance(group.get("params"), list) for group in meta["param_groups"]):
+        raise CheckpointError(f"{path}: diffkit.optimizer.param_groups must be objects with a params list")
+    if not all(str(k).isdigit() and isinstance(v, dict) for k, v in meta["scalars"].items()):
+        raise CheckpointError(f"{path}: diffkit.optimizer.scalars must map parameter indices to objects")
+    return meta
+
+
+def check_rng(path: Path, rank: int, snapshot: RngSnapshot) -> None:
+    """The RNG snapshot of ``rank`` must have the shapes :func:`~diffkit.training.seeding.restore_global_rng` needs."""
+    where = f"{path}: diffkit.rng[{rank}]"
+    states = snapshot.states
+    if not isinstance(states, dict):
+        raise CheckpointError(f"{where} must be an object with python and numpy states, got {states!r:.40}")
+    python, numpy_state = states.get("python"), states.get("numpy")
+    ok_python = (
+        isinstance(python, list)
+        and len(python) == 3
+        and _is_int(python[0])
+        and isinstance(python[1], list)
+        and len(python[1]) == 625
+        and all(_is_int(v) and 0 <= v < 2**32 for v in python[1])
+        and (python[2] is None or isinstance(python[2], float))
+    )
+    ok_numpy = (
+        isinstance(numpy_state, list)
+        and len(numpy_state) == 5
+        and numpy_state[0] == "MT19937"
+        and isinstance(numpy_state[1], list)
+        and len(numpy_state[1]) == 624
+        and all(_is_int(v) and 0 <= v < 2**32 for v in numpy_state[1])
+        and _is_int(numpy_state[2])
+        and 0 <= numpy_state[2] <= 624
+        and _is_int(numpy_state[3])
+        and isinstance(numpy_state[4], int | float)
+    )
+    if not (ok_python and ok_numpy):
+        raise CheckpointError(f"{where}: the Python/NumPy RNG states are malformed")
+    cpu = snapshot.tensors.get("torch_cpu")
+    if cpu is None or cpu.dtype != torch.uint8 or cpu.dim() != 1 or cpu.numel() != torch.get_rng_state().numel():
+        raise CheckpointError(f"{where}: tensor rng.{rank}.torch_cpu is missing or not a torch RNG state")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def step_checkpoints(out_dir: str | Path) -> list[Path]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from diffkit.config import StrictConfig
 from diffkit.device import DeviceSetting
@@ -14,6 +14,9 @@ Precision = Literal["auto", "fp32", "bf16"]
 
 class TrainConfig(StrictConfig):
     """How long, how fast and how safely to train; also what to log, validate, sample and keep."""
+
+    # inf/NaN pass range checks such as ``gt=0`` (clip_seconds: .inf) and then fail deep inside a run
+    model_config = ConfigDict(**StrictConfig.model_config, allow_inf_nan=False)
 
     steps: int = Field(2_000_000, ge=1, description="Total optimizer steps (paper: 2 M on UrbanSound8K, 1.3 M on TUT).")
     batch_size: int = Field(

@@ -21,3 +21,5 @@ class TrainResult:
     best_valid_loss: float | None
     metrics_path: Path
     ema: Pipeline = field(repr=False)
+    #: The signal that stopped the run (``"SIGINT"``, ``"SIGTERM"``) when ``interrupted``, else None.
+    signal: str | None = None

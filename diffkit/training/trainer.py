@@ -13,7 +13,8 @@ import torch.distributed as dist
 
 from diffkit.config import validate_config
 from diffkit.datasets import Dataset
-from diffkit.errors import ConfigError
+from diffkit.errors import CheckpointError, ConfigError
+from diffkit.io.atomic import remove_stale_temporaries
 from diffkit.pipeline import Pipeline
 from diffkit.training import checkpoint as ckpt
 from diffkit.training.checks import check_data, check_metadata
@@ -111,8 +112,8 @@ class Trainer:
             existing = ckpt.step_checkpoints(self.out_dir)
             if existing:
                 raise ConfigError(
-                    f"{self.out_dir} already holds checkpoints ({existing[0].name}, …); pass resume='auto' to "
-                    "continue that run, or train into another folder"
+                    f"{self.out_dir} already holds checkpoints ({existing[0].name}, …); continue that run with "
+                    "resume='auto' (--resume auto on the command line), or train into another folder"
                 )
             return False
         if resume == "auto":
@@ -121,11 +122,12 @@ class Trainer:
                 return False
         else:
             checkpoint = ckpt.load_checkpoint(Path(resume))
+        saved = checkpoint.state
+        ckpt.check_within_steps(checkpoint, self.config.steps)
         ckpt.restore_weights(checkpoint, self.pipeline, self.ema.shadow)
         ckpt.restore_optimizer(checkpoint, self.pipeline, self.optimizer)
         for group in self.optimizer.param_groups:  # the current config's hyper-parameters win
             group.update(lr=self.config.lr, betas=self.config.betas, weight_decay=self.config.weight_decay)
-        saved = checkpoint.state
         self.ema.updates = saved.ema_updates
         if (saved.world_size, saved.batch_size, saved.dataset_size) != (
             self.runtime.world_size,
@@ -150,9 +152,13 @@ class Trainer:
             dataset_size=len(self.train_set),
         )
         if self.runtime.rank < len(checkpoint.rng):
-            restore_global_rng(
-                checkpoint.rng[self.runtime.rank].tensors, checkpoint.rng[self.runtime.rank].states, self.runtime.device
-            )
+            snapshot = checkpoint.rng[self.runtime.rank]
+            try:
+                restore_global_rng(snapshot.tensors, snapshot.states, self.runtime.device)
+            except (KeyError, TypeError, ValueError, RuntimeError) as error:
+                raise CheckpointError(
+                    f"{checkpoint.path}: its RNG state for rank {self.runtime.rank} cannot be restored ({error})"
+                ) from None
         self.saved_step = self.validated_step = self.sampled_step = saved.step
         self.last_checkpoint = checkpoint.path
         self.resumed_from = checkpoint.path
@@ -162,6 +168,7 @@ class Trainer:
     def run(self, resume: str | Path | None = None) -> TrainResult:
         """Train to ``config.steps`` (or until stopped) and return where the run ended."""
         resumed = self._resume(resume)
+        removed = self._remove_temporaries()  # only once the folder is known to be this run's
         config, runtime, state = self.config, self.runtime, self.state
         if runtime.is_main:
             self.out_dir.mkdir(parents=True, exist_ok=True)
@@ -178,14 +185,18 @@ class Trainer:
             start=Cursor(state.epoch, state.position),
         )
         validation = None
-        if self.valid_set is not None and config.valid_every > 0:
+        no_validation = self._no_validation_reason()
+        if no_validation is None:
             clips = config.valid_batches * config.batch_size
             validation = Validation(self.valid_set, clips, self.length, config.valid_sigmas, config.batch_size, runtime)
-        self._record(self._start_record(resumed))
+        self._record({**self._start_record(resumed), "removed_temporaries": removed})
+        if no_validation is not None and config.valid_every > 0:
+            self._warn(f"no validation: {no_validation}, so no validation loss is logged and no best.safetensors kept")
         interrupted = False
+        stop = StopRequest()
         try:
             with (
-                StopRequest() as stop,
+                stop,
                 ProgressBar(config.steps, state.step, config.progress and runtime.is_main) as bar,
             ):
                 if validation is not None and not resumed:
@@ -212,7 +223,30 @@ class Trainer:
             best_valid_loss=self.state.best_valid_loss,
             metrics_path=self.out_dir / METRICS_NAME,
             ema=self.ema.shadow,
+            signal=stop.signal_name if interrupted else None,
         )
+
+    def _no_validation_reason(self) -> str | None:
+        """Why this run has no validation loss, or None when it has one."""
+        if self.config.valid_every == 0:
+            return "train.valid_every is 0"
+        if self.valid_set is None:
+            return "no validation set was given"
+        if len(self.valid_set) == 0:
+            return (
+                "the validation set is empty (with a held-out fraction, each class needs enough files to give "
+                "one away; add files or set the dataset's valid_fraction)"
+            )
+        return None
+
+    def _remove_temporaries(self) -> list[str]:
+        """Delete the temporary files of atomic writes that a killed run left behind (rank 0); their names."""
+        if not self.runtime.is_main:
+            return []
+        removed = []
+        for folder in (self.out_dir, self.out_dir / ckpt.CHECKPOINT_DIR):
+            removed += [path.name for path in remove_stale_temporaries(folder)]
+        return removed
 
     def _loop(self, plan: BatchPlan, validation: Validation | None, stop: StopRequest, bar: ProgressBar) -> bool:
         """Steps until ``config.steps``; True when a signal ended the run early."""
@@ -268,6 +302,8 @@ class Trainer:
                 self._samples()
             if self.saved_step != step:
                 self._checkpoint()
+            elif self.runtime.is_main and not (self.out_dir / ckpt.MODEL_NAME).is_file():
+                self._save_model(step)  # a finished run resumed after its model file was removed
         if self.runtime.is_main:
             self._plot()
         self._record({"kind": "end", "step": step, "interrupted": interrupted})
@@ -312,15 +348,15 @@ class Trainer:
         self.saved_step, self.last_checkpoint = step, path
         if self.runtime.is_main:
             deleted = ckpt.prune(self.out_dir, self.config.keep_last)
-            model_meta = {
-                "diffkit.step": str(step),
-                "diffkit.classes": json.dumps(self.classes),
-                **self.extra_metadata,
-            }
-            self.ema.shadow.save(self.out_dir / ckpt.MODEL_NAME, model_meta)
+            self._save_model(step)
             self._plot()
             self._record({"kind": "checkpoint", "step": step, "path": str(path), "deleted": [p.name for p in deleted]})
         self.runtime.barrier()
+
+    def _save_model(self, step: int) -> None:
+        """Write ``model.safetensors`` (EMA weights, ready for Pipeline.load); rank 0 only."""
+        model_meta = {"diffkit.step": str(step), "diffkit.classes": json.dumps(self.classes), **self.extra_metadata}
+        self.ema.shadow.save(self.out_dir / ckpt.MODEL_NAME, model_meta)
 
     def _save(self, path: Path) -> None:
         """Write a full checkpoint at ``path`` (collective: every rank contributes its RNG states)."""

@@ -1,0 +1,413 @@
+"""Preflight: estimate what a model or a run needs *before* anything is allocated, and refuse what cannot fit.
+
+A recipe can validate and still describe a network of 10¹¹ parameters, or a training clip of a million
+seconds; building it would try to allocate hundreds of gigabytes and die (or swap) minutes later. Here the
+pipeline is built on PyTorch's ``meta`` device — shapes only, no storage — so counting its parameters costs
+milliseconds. A training estimate adds gradients, the two Adam moments, the EMA copy and the activations
+that autograd keeps for the backward pass (measured with a meta forward pass of one batch); a sampling
+estimate adds the largest activations of an inference forward pass.
+
+The estimates are compared with the memory available to the run (``MemAvailable`` on Linux, or free GPU
+memory). Anything larger is a :class:`~diffkit.errors.ResourceError` naming the recipe key to change. When
+an estimate is wrong, the checks are skipped with ``diffkit run --no-preflight``, ``run_recipe(...,
+preflight=False)`` or ``DIFFKIT_PREFLIGHT=0``.
+
+This module is meant to grow (time estimates come next): :func:`estimate_recipe` returns a plain
+:class:`RunEstimate` and :func:`check_recipe` is the only place that decides.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from diffkit.errors import ConfigError, DiffkitError, ResourceError
+
+if TYPE_CHECKING:
+    from diffkit.recipes.schema import Recipe
+
+#: Environment switch: ``DIFFKIT_PREFLIGHT=0`` turns the memory checks off (as ``--no-preflight`` does).
+PREFLIGHT_ENV = "DIFFKIT_PREFLIGHT"
+_OFF = {"0", "false", "no", "off"}
+#: Stand-in class list for estimating a conditioner whose labels the dataset fills in at training time.
+PLACEHOLDER_LABELS = [f"class{i}" for i in range(10)]
+#: Tensors the trainer keeps per parameter: weights, gradients, Adam's two moments, and the EMA copy.
+TRAINING_COPIES = 5
+#: An inference forward keeps a few activations alive at once; its peak is estimated as this many of the largest.
+INFERENCE_LIVE_ACTIVATIONS = 4
+#: Activations are measured on clips of this many frames of the network's total stride (and twice that), then
+#: extrapolated linearly to the real clip length.
+MEASURE_FRAMES = 8
+#: Longer than this many samples per clip is refused outright (≈ 6 hours at 48 kHz).
+MAX_SAMPLES = 2**30
+_FLOAT_BYTES = 4
+
+
+@dataclass(frozen=True)
+class ModelEstimate:
+    """Size of a pipeline's weights, counted on the meta device."""
+
+    parameters: int
+    buffers: int
+    bytes: int
+
+
+@dataclass
+class RunEstimate:
+    """Memory a recipe's stages need, in bytes (None where not estimated), and notes on what was assumed."""
+
+    model: ModelEstimate | None = None
+    training_bytes: int | None = None
+    activation_bytes: int | None = None
+    sampling_bytes: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def peak_bytes(self) -> int:
+        """The largest of the stage estimates (the stages run one after another)."""
+        values = [self.training_bytes, self.sampling_bytes, self.model.bytes if self.model else None]
+        return max((v for v in values if v is not None), default=0)
+
+
+def preflight_enabled(preflight: bool | None = None) -> bool:
+    """``preflight`` when given, else the environment (``DIFFKIT_PREFLIGHT=0`` turns it off); default on."""
+    if preflight is not None:
+        return bool(preflight)
+    return os.environ.get(PREFLIGHT_ENV, "1").strip().lower() not in _OFF
+
+
+def available_memory(device: torch.device | str = "cpu") -> int:
+    """Bytes the run can still allocate: free GPU memory on CUDA, else ``MemAvailable`` (or free RAM)."""
+    device = torch.device(device)
+    if device.type == "cuda" and torch.cuda.is_available():
+        free, _ = torch.cuda.mem_get_info(device)
+        return int(free)
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, OSError, ValueError):
+        return 1 << 62  # no way to tell on this platform: do not refuse
+
+
+def human_bytes(count: float) -> str:
+    """``1.5 GB``-style size (decimal units)."""
+    try:
+        value = float(count)
+    except OverflowError:
+        return "more than 10³⁰⁸ B"
+    for unit in ("B", "kB", "MB", "GB", "TB", "PB"):
+        if abs(value) < 1000 or unit == "PB":
+            return f"{value:.3g} {unit}"
+        value /= 1000
+    return f"{value:.3g} PB"
+
+
+@contextmanager
+def _meta_device() -> Iterator[None]:
+    with torch.device("meta"):
+        yield
+
+
+def meta_pipeline(config: Any) -> Any:
+    """The pipeline ``config`` describes, built on the meta device (no memory); ConfigError if it does not build."""
+    from diffkit.pipeline import Pipeline
+
+    with _meta_device():
+        try:
+            return Pipeline(config)
+        except ConfigError as error:  # e.g. "conditioner ('label'): <torch's overflow message>"
+            raise ConfigError(f"model: the pipeline cannot be built from this configuration: {_first(error)}") from None
+        except DiffkitError:
+            raise
+        except (RuntimeError, ValueError, TypeError, OverflowError, MemoryError) as error:
+            raise ConfigError(f"model: the network cannot be built from this configuration ({_first(error)})") from None
+
+
+def _first(error: BaseException) -> str:
+    """An error message without the C++ stack frames torch appends to some ("Exception raised from …")."""
+    text = str(error).split("Exception raised from")[0].strip()
+    return text or type(error).__name__
+
+
+def estimate_pipeline(config: Any) -> ModelEstimate:
+    """Parameter and buffer count and their bytes for a pipeline config, without allocating them."""
+    return _count(meta_pipeline(config))
+
+
+def _count(pipeline: torch.nn.Module) -> ModelEstimate:
+    parameters = sum(p.numel() for p in pipeline.parameters())
+    buffers = sum(b.numel() for b in pipeline.buffers())
+    size = sum(t.numel() * t.element_size() for t in (*pipeline.parameters(), *pipeline.buffers()))
+    return ModelEstimate(parameters, buffers, size)
+
+
+def clip_samples(seconds: float, sample_rate: int, key: str) -> int:
+    """Samples of a clip, or ConfigError naming ``key`` when the length is not finite or absurdly large."""
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise ConfigError(f"{key}: must be a finite positive number of seconds, got {seconds!r}")
+    try:
+        samples = float(seconds) * float(sample_rate)
+    except OverflowError:
+        samples = math.inf
+    if samples > MAX_SAMPLES:
+        raise ResourceError(
+            f"{key}: {seconds:g} s at {_short_int(sample_rate)} Hz is {samples:.3g} samples per clip (the limit is "
+            f"{MAX_SAMPLES:,}); use a shorter clip"
+        )
+    return max(1, round(samples))
+
+
+def _short_int(value: int) -> str:
+    text = str(value)
+    return text if len(text) <= 30 else f"{text[:3]}… ({len(text)} digits)"
+
+
+def _network_inputs(pipeline: Any, batch: int, length: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    x = torch.zeros(batch, pipeline.channels, length)
+    sigma = torch.full((batch,), 0.5)
+    cond = torch.zeros(batch, int(getattr(pipeline.conditioner, "dim", 0)))
+    return x, sigma, cond
+
+
+_MEASURED: dict[tuple[str, str, int, int], int] = {}
+_MEASURED_MAX = 256
+
+
+def _cached(pipeline: Any, kind: str, batch: int, measure: Any) -> Any:
+    """``measure`` memoised per (pipeline config, kind, batch, samples): meta forwards cost ~0.3 s for DAG48."""
+    config = pipeline.config.model_dump_json()
+
+    def run(samples: int) -> int:
+        key = (config, kind, batch, samples)
+        if key not in _MEASURED:
+            if len(_MEASURED) >= _MEASURED_MAX:
+                _MEASURED.pop(next(iter(_MEASURED)))
+            _MEASURED[key] = int(measure(samples))
+        return _MEASURED[key]
+
+    return run
+
+
+def _linear_in_length(measure: Any, length: int, stride: int) -> int:
+    """``measure(length)`` for long clips extrapolated from two short ones: activations grow linearly with the
+    clip, and a meta-device recurrent layer costs Python time per step (3 000 GRU steps take ~40 s). The short
+    clips are multiples of the network's total stride, so its padding does not bend the line."""
+    base = max(1, stride) * MEASURE_FRAMES
+    if length <= 2 * base:
+        return int(measure(length))
+    short, longer = measure(base), measure(2 * base)
+    slope = max(longer - short, 0) / base
+    return int(longer + slope * (length - 2 * base))
+
+
+def _stride(pipeline: Any) -> int:
+    """Input samples per frame of the network's coarsest level (``total_stride``), 128 if it does not say."""
+    stride = getattr(pipeline.network, "total_stride", 128)
+    return int(stride) if isinstance(stride, int) and 0 < stride < MAX_SAMPLES else 128
+
+
+def training_activation_bytes(pipeline: Any, batch: int, length: int) -> int:
+    """Bytes autograd saves for the backward pass of one training batch (meta forward; no memory used)."""
+
+    def measure(samples: int) -> int:
+        saved = 0
+
+        def pack(tensor: torch.Tensor) -> torch.Tensor:
+            nonlocal saved
+            saved += tensor.numel() * tensor.element_size()
+            return tensor
+
+        with _meta_device(), torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+            x, sigma, cond = _network_inputs(pipeline, batch, samples)
+            output = pipeline.network(x, sigma, cond)
+            ((output + x) ** 2).mean()
+        return saved + 3 * batch * pipeline.channels * samples * _FLOAT_BYTES  # clean audio, noise, noisy input
+
+    return _linear_in_length(_cached(pipeline, "training", batch, measure), length, _stride(pipeline))
+
+
+def inference_activation_bytes(pipeline: Any, batch: int, length: int) -> int:
+    """Rough peak of one inference forward: a few copies of the largest activation (meta forward)."""
+
+    def measure(samples: int) -> int:
+        largest = batch * pipeline.channels * samples * _FLOAT_BYTES
+
+        def hook(module: torch.nn.Module, inputs: Any, output: Any) -> None:
+            nonlocal largest
+            if isinstance(output, torch.Tensor):
+                largest = max(largest, output.numel() * output.element_size())
+
+        handles = [module.register_forward_hook(hook) for module in pipeline.network.modules()]
+        try:
+            with _meta_device(), torch.no_grad():
+                pipeline.network(*_network_inputs(pipeline, batch, samples))
+        finally:
+            for handle in handles:
+                handle.remove()
+        return largest
+
+    measured = _linear_in_length(_cached(pipeline, "inference", batch, measure), length, _stride(pipeline))
+    return INFERENCE_LIVE_ACTIVATIONS * measured
+
+
+class _PlaceholderData:
+    """What the train stage's ``fit_data`` hooks read from a dataset, standing in before any file is read."""
+
+    classes = PLACEHOLDER_LABELS
+
+    def __len__(self) -> int:
+        return 1
+
+    def __getitem__(self, index: int) -> Any:
+        from diffkit.datasets import Example
+
+        return Example(torch.full((1, 64), 0.3), 0, "placeholder")
+
+
+def _recipe_pipeline(recipe: Recipe, estimate: RunEstimate) -> Any:
+    """The recipe's pipeline on the meta device, placeholder data standing in for what the dataset fills in."""
+    from diffkit.errors import ConditionError
+    from diffkit.registry.component import Component
+    from diffkit.stages.train_stage import fit_to_data
+
+    config = fit_to_data(recipe.model, _PlaceholderData())
+    try:
+        return meta_pipeline(config)
+    except ConditionError as error:  # e.g. a tag vocabulary that training takes from the dataset
+        estimate.notes.append(f"conditioner estimated as a {len(PLACEHOLDER_LABELS)}-label conditioner ({error})")
+        stand_in = Component.resolve("conditioner", {"name": "label", "labels": PLACEHOLDER_LABELS})
+        return meta_pipeline(config.model_copy(update={"conditioner": stand_in}))
+
+
+def estimate_recipe(
+    recipe: Recipe, stages: Sequence[str] | None = None, *, weights_limit: int | None = None
+) -> RunEstimate:
+    """Memory estimates for the recipe's model, training and sampling (nothing is allocated).
+
+    ``stages`` limits the estimate to the stages that will run (default: every stage the recipe has). When the
+    weights alone exceed ``weights_limit`` bytes, the stages are not measured (the answer is already "too big").
+    """
+    selected = set(stages) if stages is not None else set(recipe.stages())
+    estimate = RunEstimate()
+    pipeline = _recipe_pipeline(recipe, estimate)
+    estimate.model = _count(pipeline)
+    if weights_limit is not None and estimate.model.bytes > weights_limit:
+        estimate.notes.append("stages not measured: the weights alone exceed the memory available")
+        return estimate
+    rate = recipe.model.sample_rate
+    activations = _activations(estimate, "training", training_activation_bytes)
+    if recipe.train is not None and "train" in selected:
+        length = clip_samples(recipe.train.clip_seconds, rate, "train.clip_seconds")
+        batch = recipe.train.batch_size
+        # at least the clean batch, its noise and the noisy input, even when the meta forward fails
+        floor = 3 * batch * recipe.model.channels * length * _FLOAT_BYTES
+        saved = activations(pipeline, batch, length) if floor <= MAX_SAMPLES * 64 else None
+        estimate.activation_bytes = max(saved or 0, floor)
+        estimate.training_bytes = TRAINING_COPIES * estimate.model.bytes + estimate.activation_bytes
+        if recipe.train.sample_every:
+            seconds = recipe.train.sample_seconds or recipe.train.clip_seconds
+            clip_samples(seconds, rate, "train.sample_seconds")
+    if recipe.sample is not None and "sample" in selected:
+        length = clip_samples(recipe.sample.seconds, rate, "sample.seconds")
+        batch = 2 * recipe.sample.batch_size  # guidance runs conditional and unconditional in one batch
+        floor = INFERENCE_LIVE_ACTIVATIONS * batch * recipe.model.channels * length * _FLOAT_BYTES
+        measure = _activations(estimate, "sampling", inference_activation_bytes)
+        peak = measure(pipeline, batch, length) if floor <= MAX_SAMPLES * 64 else None
+        estimate.sampling_bytes = estimate.model.bytes + max(peak or 0, floor)
+    return estimate
+
+
+def _activations(estimate: RunEstimate, what: str, measure: Any) -> Any:
+    """``measure`` with failures of the meta forward turned into a note (the weights are still checked)."""
+
+    def run(pipeline: Any, batch: int, length: int) -> int | None:
+        try:
+            return int(measure(pipeline, batch, length))
+        except (RuntimeError, ValueError, TypeError, NotImplementedError, IndexError) as error:
+            reason = _first(error)
+            estimate.notes.append(f"{what} activations not estimated (a meta-device forward pass failed: {reason})")
+            return None
+
+    return run
+
+
+def check_recipe(
+    recipe: Recipe,
+    *,
+    stages: Sequence[str] | None = None,
+    available: int | None = None,
+    hint: str = "--no-preflight",
+) -> RunEstimate:
+    """Estimate the memory of the recipe's ``stages`` and raise ResourceError when one cannot fit.
+
+    Returns the estimate. ``available`` overrides the measured free memory (tests); ``hint`` names the
+    override in the message (the CLI flag by default).
+    """
+    device = _recipe_device(recipe)
+    free = available_memory(device) if available is None else available
+    estimate = estimate_recipe(recipe, stages, weights_limit=free)
+    where = f"{device.type.upper()} memory" if device.type == "cuda" else "memory"
+    override = f"If the estimate is wrong, skip this check with {hint} (or {PREFLIGHT_ENV}=0)."
+    model = estimate.model
+    assert model is not None
+    if model.bytes > free:
+        raise ResourceError(
+            f"model.network: the network has {model.parameters:,} parameters ({human_bytes(model.bytes)} as "
+            f"float32) but this machine has {human_bytes(free)} of {where} available. Make it smaller "
+            f"(model.network.channels, base_width, kernel_size …). {override}"
+        )
+    if estimate.training_bytes is not None and estimate.training_bytes > free:
+        assert recipe.train is not None
+        raise ResourceError(
+            f"train: training needs about {human_bytes(estimate.training_bytes)} (weights, gradients, Adam state "
+            f"and EMA: {human_bytes(TRAINING_COPIES * model.bytes)}; activations of a batch of "
+            f"{_short_int(recipe.train.batch_size)} × {recipe.train.clip_seconds:g} s: "
+            f"{human_bytes(estimate.activation_bytes or 0)}) but {human_bytes(free)} of {where} is available. "
+            f"Lower train.batch_size or train.clip_seconds, or use a smaller network. {override}"
+        )
+    if estimate.sampling_bytes is not None and estimate.sampling_bytes > free:
+        assert recipe.sample is not None
+        raise ResourceError(
+            f"sample: generating {_short_int(recipe.sample.batch_size)} clips of {recipe.sample.seconds:g} s at once "
+            "needs "
+            f"about {human_bytes(estimate.sampling_bytes)} but {human_bytes(free)} of {where} is available. "
+            f"Lower sample.batch_size or sample.seconds. {override}"
+        )
+    return estimate
+
+
+def check_pipeline_config(config: Any, source: str, *, available: int | None = None) -> ModelEstimate:
+    """Refuse (ResourceError naming ``source``) a stored pipeline config whose weights cannot fit in memory."""
+    model = estimate_pipeline(config)
+    free = available_memory("cpu") if available is None else available
+    if model.bytes > free:
+        raise ResourceError(
+            f"{source}: its config describes a network of {model.parameters:,} parameters "
+            f"({human_bytes(model.bytes)}) but this machine has {human_bytes(free)} of memory available; "
+            "the file is damaged or meant for a bigger machine (load it with verify=False to skip this check)"
+        )
+    return model
+
+
+def _recipe_device(recipe: Recipe) -> torch.device:
+    name = recipe.device
+    if recipe.train is not None and recipe.train.device is not None:
+        name = recipe.train.device
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        return torch.device(name)
+    except (RuntimeError, ValueError):
+        return torch.device("cpu")
