@@ -15,6 +15,8 @@ from diffkit.evaluation.builders import build_embedder, build_metrics, embedder_
 from diffkit.evaluation.embedding import EmbeddedFolder, Progress, embed_files
 from diffkit.evaluation.files import list_audio_files
 from diffkit.evaluation.report import parameters_label, rate_label, write_reports
+from diffkit.runtime.threads import use_threads
+from diffkit.runtime.work import files_work
 
 FolderSpec = str | Path
 
@@ -94,6 +96,7 @@ def evaluate_folders(
         cache_dir = Path(out_dir) / "embedding-cache"
 
     ref_files = list_audio_files(reference)
+    use_threads(files_work(model, ref_files))
     ref = embed_files(ref_files, model, cache=make_cache(cache_dir, model, None), progress=progress)
     results: dict[str, Any] = {
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -21,6 +21,7 @@ from pydantic import Field, field_validator
 
 from diffkit.config import StrictConfig
 from diffkit.pipeline.config import ComponentRef, PipelineConfig
+from diffkit.runtime.threads import ThreadSetting
 from diffkit.training.config import TrainConfig
 
 STAGES: tuple[str, ...] = ("train", "sample", "evaluate", "report")
@@ -128,6 +129,7 @@ class Recipe(StrictConfig):
     name: str = Field("experiment", min_length=1, description="Run name; names the output folder.")
     output_dir: Path | None = Field(None, description="Where everything is written; default runs/<name>.")
     device: str = Field("auto", description="'auto', 'cpu', 'cuda' or 'cuda:N'.")
+    threads: ThreadSetting = Field("auto", description="CPU intra-op threads: 'auto' (chosen per stage) or N.")
     model: ModelSection = Field(default_factory=ModelSection)
     dataset: ComponentRef | None = Field(None, description="Training/reference data (a dataset component).")
     train: TrainConfig | None = None
