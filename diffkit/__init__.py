@@ -1,5 +1,11 @@
 """diffkit: a plugin-style toolkit for audio diffusion; DAG is its reference composition."""
 
+import os
+
+from diffkit.runtime.openmp import passive_waiting
+
+os.environ.update(passive_waiting())  # before torch loads OpenMP: idle workers sleep (docs/threads.md)
+
 from diffkit.errors import (
     AudioError,
     CheckpointError,

@@ -28,6 +28,8 @@ from _example import print_written, run
 
 import diffkit
 from diffkit.audio import crop_or_pad, save_audio
+from diffkit.runtime.threads import use_threads
+from diffkit.runtime.work import sampling_work, training_work
 from diffkit.samplers import PerItemNoise
 
 LABELS = ["tone", "noise", "chirp"]
@@ -91,7 +93,10 @@ def main() -> None:
     # 2. Training: the DSM loss of a batch, a few Adam steps.
     optimizer = torch.optim.Adam(pipeline.parameters(), lr=1e-3)
     noise = torch.Generator().manual_seed(1)
-    batches = training_batches(args.sample_rate, args.seconds, batch_size=4 if args.smoke else 8)
+    batch_size, length = (4 if args.smoke else 8), round(args.seconds * args.sample_rate)
+    batches = training_batches(args.sample_rate, args.seconds, batch_size)
+    # CPU threads for this work: diffkit's choice (1 for small work, else timed at 1 vs the free cores).
+    use_threads(training_work(pipeline, LABELS, batch_size, length))
     losses = []
     pipeline.train()
     for step in range(1, args.steps + 1):
@@ -107,6 +112,7 @@ def main() -> None:
 
     # 3. Sampling with the configured components (cfg γ = 2, dynamic thresholding, α = 2).
     seconds = args.seconds
+    use_threads(sampling_work(pipeline, LABELS, length, guidance=2.0))
     sample = pipeline.sample(LABELS, seconds=seconds, steps=args.sample_steps, seed=0)
     written += save_clips(sample, out / "samples" / "cfg2", args.sample_rate)
 

@@ -40,6 +40,8 @@ from diffkit.audio import crop_or_pad, save_audio
 from diffkit.conditioners import dropout_to_null
 from diffkit.config import StrictConfig
 from diffkit.errors import ConditionError
+from diffkit.runtime.threads import use_threads
+from diffkit.runtime.work import sampling_work, training_work
 from diffkit.testing import check_component
 
 NAME = "brightness"
@@ -195,6 +197,7 @@ def main() -> None:
     optimizer = torch.optim.Adam(pipeline.parameters(), lr=1e-3)
     generator = torch.Generator().manual_seed(0)
     batch_size = 4 if args.smoke else 8
+    use_threads(training_work(pipeline, brightness.tolist(), batch_size, audio.shape[-1]))  # docs/threads.md
     pipeline.train()
     for step in range(1, args.steps + 1):
         index = torch.randint(len(audio), (batch_size,), generator=generator)
@@ -213,6 +216,7 @@ def main() -> None:
 
     written = []
     settings = [0.2, "0.8"]  # numbers or numeric strings
+    use_threads(sampling_work(pipeline, settings, audio.shape[-1]))
     clips = pipeline.sample(settings, seconds=args.seconds, steps=args.sample_steps, seed=0)
     measured = centroids(clips, sample_rate)
     for setting, clip, centroid in zip(settings, clips, measured, strict=True):

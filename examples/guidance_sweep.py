@@ -35,6 +35,8 @@ import diffkit
 from diffkit.audio import save_audio
 from diffkit.evaluation import evaluate_folders, train_classifier_from_folders
 from diffkit.recipes import validate_recipe
+from diffkit.runtime.threads import use_threads
+from diffkit.runtime.work import sampling_work
 from diffkit.stages.runner import run_recipe
 
 # Short analysis windows so that 1 s clips give several frames each (FD needs many more frames than dims).
@@ -206,6 +208,8 @@ def main() -> None:
         heldout = write_real(out / "real-heldout", labels, pipeline.sample_rate, args.seconds, args.per_class, "valid")
 
     generated = {}
+    first_batch = [label for label in labels for _ in range(args.per_class)][: args.batch_size]
+    use_threads(sampling_work(pipeline, first_batch, round(args.seconds * pipeline.sample_rate), guidance=2.0))
     for gamma in args.gammas:
         folder = out / "samples" / f"gamma-{gamma:g}"
         count = sample_gamma(pipeline, labels, gamma, args, folder)

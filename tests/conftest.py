@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 import torch
 
 from diffkit import Pipeline
+from diffkit.runtime.threads import ThreadChoice, Work, use_threads
 
 LABELS = ["tone", "noise", "impulses"]
 
@@ -20,6 +23,15 @@ CORE_COMPONENTS: list[tuple[str, str]] = [
     ("thresholding", "percentile"),
     ("thresholding", "none"),
 ]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def suite_threads() -> Iterator[ThreadChoice]:
+    """diffkit's own thread choice for the suite's work: tiny networks on clips of a few hundred samples.
+
+    Stages run in-process choose again for their own work; tests that change the count restore it.
+    """
+    yield use_threads(Work("tests", elements=4 * 800, unit="test batch (≤ 4 clips × 800 samples)"), announce=False)
 
 
 def tiny_config(**overrides: object) -> dict:

@@ -13,6 +13,7 @@ from diffkit.cli.plugins import plugins
 from diffkit.cli.recipe import recipe_app
 from diffkit.cli.run import run, train
 from diffkit.cli.sample import sample
+from diffkit.runtime.threads import parse_setting, requested_threads
 
 app = typer.Typer(
     name="diffkit",
@@ -24,9 +25,26 @@ app = typer.Typer(
 
 
 @app.callback()
-def main(debug: bool = typer.Option(False, "--debug", help="Show tracebacks for user errors.")) -> None:
+def main(
+    ctx: typer.Context,
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for user errors."),
+    threads: str | None = typer.Option(
+        None,
+        "--threads",
+        metavar="N|auto",
+        help="CPU intra-op threads for every stage; overrides OMP_NUM_THREADS and the recipe's `threads` "
+        "(default: those, else chosen per stage; see docs/threads.md).",
+    ),
+) -> None:
     """Global options."""
     errors.state["debug"] = debug
+    if threads is not None:
+        try:
+            setting = parse_setting(threads)
+        except ValueError:
+            message = f"{threads!r} is not a positive integer or 'auto'"
+            raise typer.BadParameter(message, param_hint="--threads") from None
+        ctx.with_resource(requested_threads(command_line=setting))
     if not debug:
         warnings.formatwarning = _one_line
 

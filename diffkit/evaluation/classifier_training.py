@@ -14,6 +14,8 @@ from diffkit.evaluation.builders import build_embedder, embedder_identity, make_
 from diffkit.evaluation.embedding import Progress, embed_files
 from diffkit.evaluation.files import AudioFile, list_audio_files
 from diffkit.metrics.classifier import save_classifier, train_classifier
+from diffkit.runtime.threads import use_threads
+from diffkit.runtime.work import files_work
 
 
 def _labelled(files: list[AudioFile], folder: Path) -> list[AudioFile]:
@@ -63,6 +65,7 @@ def train_classifier_from_folders(
     """
     model = build_embedder(embedder, embedder_config)
     cache = make_cache(cache_dir, model, None)
+    use_threads(files_work(model, list_audio_files(train)))
 
     def clips(folder: str | Path) -> tuple[np.ndarray, list[str]]:
         files = _labelled(list_audio_files(folder), Path(folder))

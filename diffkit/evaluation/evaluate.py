@@ -17,6 +17,8 @@ from diffkit.evaluation.files import list_audio_files
 from diffkit.evaluation.requirements import metric_requirements, unmet_requirement
 from diffkit.evaluation.results_tables import parameters_label, rate_label, small_sample_flags, write_reports
 from diffkit.evaluation.subsample import equal_n as equalise
+from diffkit.runtime.threads import use_threads
+from diffkit.runtime.work import files_work
 
 FolderSpec = str | Path
 
@@ -108,6 +110,7 @@ def evaluate_folders(
     ref_files = list_audio_files(reference)
     row_files = [list_audio_files(system.folder) for system in rows]
     n, evaluated = equalise(row_files, seed) if equal_n else (None, row_files)
+    use_threads(files_work(model, ref_files))
     ref = embed_files(ref_files, model, cache=make_cache(cache_dir, model, None), progress=progress)
     results: dict[str, Any] = {
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),

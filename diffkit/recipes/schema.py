@@ -23,6 +23,7 @@ from diffkit.config import StrictConfig
 from diffkit.device import DeviceSetting
 from diffkit.pipeline.config import PipelineConfig, SamplingConfig
 from diffkit.registry.component import Component, Slot, default
+from diffkit.runtime.threads import ThreadSetting
 from diffkit.training.config import TrainConfig
 
 STAGES: tuple[str, ...] = ("train", "sample", "evaluate", "report")
@@ -87,6 +88,7 @@ class Recipe(StrictConfig):
     name: str = Field("experiment", min_length=1, description="Run name; names the output folder.")
     output_dir: Path | None = Field(None, description="Where everything is written; default runs/<name>.")
     device: DeviceSetting = Field("auto", description="'auto', 'cpu', 'cuda' or 'cuda:N', for every stage.")
+    threads: ThreadSetting = Field("auto", description="CPU intra-op threads: 'auto' (chosen per stage) or N.")
     model: ModelSection = Field(default_factory=ModelSection)
     dataset: Annotated[Component, Slot("dataset")] | None = Field(
         None, description="Training/reference data (a dataset component)."

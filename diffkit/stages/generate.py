@@ -19,6 +19,8 @@ from diffkit.errors import ConditionError
 from diffkit.pipeline import Pipeline
 from diffkit.provenance import component_versions
 from diffkit.report.spectrogram import save_spectrogram
+from diffkit.runtime.threads import use_threads
+from diffkit.runtime.work import generation_work
 from diffkit.stages.progress import sampling_progress
 
 
@@ -78,6 +80,7 @@ def generate_clips(
 ) -> list[GeneratedClip]:
     """Generate ``per_class`` clips per label into ``out_dir/<label>/``; returns what was written."""
     check_labels(pipeline, request.labels)
+    use_threads(generation_work(pipeline, request), console=console)
     out = Path(out_dir)
     jobs = [(label, k) for label in request.labels for k in range(request.per_class)]
     settings = effective_settings(pipeline, request)

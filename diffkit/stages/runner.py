@@ -10,6 +10,7 @@ from rich.console import Console
 from diffkit.errors import ConfigError
 from diffkit.preflight import check_recipe, preflight_enabled
 from diffkit.recipes.schema import STAGES, Recipe
+from diffkit.runtime.threads import requested_threads, stage_scope
 from diffkit.stages.context import RunContext
 from diffkit.stages.run_folder import check_run_folder
 
@@ -54,6 +55,8 @@ def run_recipe(
         check_run_folder(recipe, resume)
     ctx.save_resolved()
     ctx.console.print(f"[bold]diffkit run[/] {recipe.name} → {ctx.out} (stages: {', '.join(selected)})")
-    for stage in selected:
-        _stage(stage)(ctx)
+    with requested_threads(recipe=recipe.threads):
+        for stage in selected:
+            with stage_scope():  # each stage chooses its threads for its own work, once
+                _stage(stage)(ctx)
     return ctx

@@ -16,6 +16,8 @@ from diffkit.datasets import Dataset
 from diffkit.errors import CheckpointError, ConfigError
 from diffkit.io.atomic import remove_stale_temporaries
 from diffkit.pipeline import Pipeline
+from diffkit.runtime.threads import use_threads
+from diffkit.runtime.work import training_work
 from diffkit.training import checkpoint as ckpt
 from diffkit.training.checks import check_data, check_metadata
 from diffkit.training.config import TrainConfig
@@ -189,6 +191,8 @@ class Trainer:
         if no_validation is None:
             clips = config.valid_batches * config.batch_size
             validation = Validation(self.valid_set, clips, self.length, config.valid_sigmas, config.batch_size, runtime)
+        work = training_work(self.pipeline, self.classes, config.batch_size, self.length, runtime.autocast)
+        self.threads = use_threads(work, announce=runtime.is_main)
         self._record({**self._start_record(resumed), "removed_temporaries": removed})
         if no_validation is not None and config.valid_every > 0:
             self._warn(f"no validation: {no_validation}, so no validation loss is logged and no best.safetensors kept")
@@ -392,6 +396,7 @@ class Trainer:
             "train_clips": len(self.train_set),
             "valid_clips": len(self.valid_set) if self.valid_set is not None else 0,
             "clip_samples": self.length,
+            "threads": self.threads.record(),
             "config": self.config.model_dump(mode="json"),
         }
 

@@ -1,0 +1,12 @@
+"""How diffkit uses the CPU: the OpenMP wait policy and the intra-op thread count of each stage.
+
+- :mod:`diffkit.runtime.openmp` asks OpenMP workers to sleep instead of spinning while they wait; it must
+  run before ``import torch`` and therefore imports nothing heavy (``diffkit/__init__.py`` calls it first).
+- :mod:`diffkit.runtime.machine` reads the facts: usable cores, how busy they are, what the user set.
+- :mod:`diffkit.runtime.calibrate` times a stage's own unit of work at candidate thread counts.
+- :mod:`diffkit.runtime.threads` decides the thread count from those facts and timings (pure), and applies it.
+- :mod:`diffkit.runtime.work` builds the unit of work of training, sampling and evaluation.
+
+See docs/threads.md. This package's ``__init__`` stays import-free on purpose: importing
+``diffkit.runtime.openmp`` must not load torch.
+"""
