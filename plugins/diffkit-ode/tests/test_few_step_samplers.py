@@ -186,8 +186,16 @@ def test_sde_sampler_converges_to_the_exact_law(name: str, options: dict, grid: 
     mu, errors = 0.3, []
     for steps in (40, 80, 160, 320):
         sigma_1 = 1.0
-        run = Run(name, {**options, "grid": grid}, steps, GaussianNetwork(mu, s), batch=1, length=8, start_mean=mu,
-                  start_std=math.sqrt(s**2 + sigma_1**2))  # fmt: skip
+        run = Run(
+            name,
+            {**options, "grid": grid},
+            steps,
+            GaussianNetwork(mu, s),
+            batch=1,
+            length=8,
+            start_mean=mu,
+            start_std=math.sqrt(s**2 + sigma_1**2),
+        )
         out = run.sample()
         basis, state = run.reference(*gaussian_slope_offset(mu, s))
         torch.testing.assert_close(out, basis.realise(state, run.x, run.draws), rtol=1e-8, atol=1e-10)
@@ -203,8 +211,15 @@ def test_churn_converges_to_the_exact_law() -> None:
     """edm-heun with S_churn = 40 (γ_i = min(40/N, √2 − 1)): the variance error falls steadily with N."""
     s, errors = 0.385, []
     for steps in (10, 20, 40, 80, 160, 320):
-        run = Run("edm-heun", {"s_churn": 40.0}, steps, GaussianNetwork(0.0, s), batch=1, length=4,
-                  start_std=math.sqrt(s**2 + 1.0))  # fmt: skip
+        run = Run(
+            "edm-heun",
+            {"s_churn": 40.0},
+            steps,
+            GaussianNetwork(0.0, s),
+            batch=1,
+            length=4,
+            start_std=math.sqrt(s**2 + 1.0),
+        )
         basis, state = run.reference(*gaussian_slope_offset(0.0, s))
         torch.testing.assert_close(run.sample(), basis.realise(state, run.x, run.draws), rtol=1e-8, atol=1e-10)
         errors.append(abs(Affine.variance(state, s**2 + 1.0) / (s**4 / (s**2 + 1e-6)) - 1))
@@ -274,8 +289,9 @@ def test_first_order_dpmpp_is_euler_and_consistent_langevin_at_alpha_one(grid: s
     first_order = outputs["dpmpp-2m", ()]
     torch.testing.assert_close(outputs["euler-ode", ()], first_order, rtol=1e-12, atol=1e-12)
     torch.testing.assert_close(outputs["consistent-langevin", (1.0,)], first_order, rtol=1e-12, atol=1e-12)
-    torch.testing.assert_close(outputs["consistent-langevin", (2.0,)], outputs["dpmpp-2m-sde", (1.0,)], rtol=1e-12,
-                               atol=1e-12)  # fmt: skip
+    torch.testing.assert_close(
+        outputs["consistent-langevin", (2.0,)], outputs["dpmpp-2m-sde", (1.0,)], rtol=1e-12, atol=1e-12
+    )
 
 
 @pytest.mark.parametrize("eta", [0.5, 1.0, 3.0])
