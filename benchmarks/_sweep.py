@@ -4,6 +4,7 @@ network evaluations they really cost, then scored pooled over seeds and per seed
 from __future__ import annotations
 
 import math
+import shutil
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -96,12 +97,17 @@ def generate(
     per_class: int,
     seconds: float,
     batch_size: int,
+    identity: str = "",
 ) -> dict[str, float]:
     """``per_class`` clips of every label into ``folder/<label>/``, each from its own seed (``seed``·10⁶ + i); returns
-    the network evaluations per clip the network really made and the seconds per clip (reused when complete)."""
+    the network evaluations per clip the network really made and the seconds per clip. A folder finished for the
+    same ``identity`` (model, guidance, sizes) is reused; any other is regenerated."""
     done = folder / COMPLETE
     if done.is_file():
-        return yaml.safe_load(done.read_text())
+        record = yaml.safe_load(done.read_text())
+        if record.pop("identity", None) == identity:
+            return record
+    shutil.rmtree(folder, ignore_errors=True)
     pipeline.configure_sampling(sampler=cell.spec.component())
     labels = list(pipeline.conditioner.labels)
     jobs = [(label, k) for k in range(per_class) for label in labels]
@@ -114,7 +120,7 @@ def generate(
             for (label, k), clip in zip(batch, audio, strict=True):
                 save_audio(folder / label / f"seed{seed}-{k:05d}.wav", clip, pipeline.sample_rate)
     facts = {"measured evaluations": rows[0] / len(jobs), "seconds per clip": (time.perf_counter() - start) / len(jobs)}
-    done.write_text(yaml.safe_dump(facts))
+    done.write_text(yaml.safe_dump({**facts, "identity": identity}))
     return facts
 
 

@@ -50,16 +50,23 @@ def test_plan_picks_the_largest_n_within_each_budget(spec: str, guidance: float,
     assert [(c.steps, c.evaluations) for c in cells] == expected
 
 
-def test_indistinguishable_needs_overlapping_fd_and_accuracy_within_two_points() -> None:
+def test_verdicts_against_the_reference() -> None:
+    """≈: FD CIs overlap and label accuracy within 2 points; ≥: FD CI not above the reference's and accuracy at most
+    2 points lower (a better sampler is ≥ but not ≈)."""
     reference = {"fd": 10.0, "fd_ci_low": 9.0, "fd_ci_high": 11.0, "label_accuracy": 0.60}
     near = {"fd": 11.5, "fd_ci_low": 10.9, "fd_ci_high": 12.0, "label_accuracy": 0.58, "evaluations": 8}
     apart = {**near, "fd_ci_low": 11.1, "evaluations": 4}
-    unlabelled = {**near, "label_accuracy": 0.5799, "evaluations": 16}
-    assert _sweep_stats.indistinguishable(near, reference)
-    assert not _sweep_stats.indistinguishable(apart, reference)
-    assert not _sweep_stats.indistinguishable(unlabelled, reference)
-    rows = [{**r, "sampler": "x"} for r in (apart, near, unlabelled)]
-    assert _sweep_stats.fewest(rows, reference) == {"x": {"fewest evaluations": 8, "passing": [8], "stays": False}}
+    less_accurate = {**near, "label_accuracy": 0.5799, "evaluations": 16}
+    better = {"fd": 7.0, "fd_ci_low": 6.0, "fd_ci_high": 8.0, "label_accuracy": 0.75, "evaluations": 32}
+    verdicts = [_sweep_stats.verdict(row, reference) for row in (near, apart, less_accurate, better)]
+    assert verdicts == ["≈", "", "", "≥"]
+    rows = [{**r, "sampler": "x"} for r in (apart, near, less_accurate, better)]
+    assert _sweep_stats.fewest(rows, reference) == {
+        "x": {
+            "indistinguishable": {"fewest evaluations": 8, "passing": [8], "stays": False},
+            "at least as good": {"fewest evaluations": 8, "passing": [8, 32], "stays": False},
+        }
+    }
 
 
 def test_row_pools_and_spreads_over_seeds() -> None:
@@ -115,6 +122,9 @@ def test_sampler_harness_smoke_run(tmp_path: Path) -> None:
         assert row["fd_ci_low"] <= row["fd_ci_high"] and row["kad_ci_low"] <= row["kad_ci_high"]
         assert row["label_accuracy_ci_low"] <= row["label_accuracy"] <= row["label_accuracy_ci_high"]
     assert set(report["fewest evaluations"]) == {r["sampler"] for r in rows}
+    rules = {"indistinguishable", "at least as good"}
+    assert all(set(found) == rules for found in report["fewest evaluations"].values())
+    assert rows[0]["vs reference"] == "(reference)" and {r["vs reference"] for r in rows[1:]} <= {"≈", "≥", ""}
     assert report["settings"]["smoke"] is True and report["settings"]["seeds"] == 2
     assert (tmp_path / "out" / "sampler_steps.png").read_bytes()[:4] == b"\x89PNG"
     table = (tmp_path / "out" / "sampler_steps.md").read_text()
