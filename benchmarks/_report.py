@@ -23,10 +23,20 @@ def machine() -> dict[str, Any]:
     }
 
 
-def write(name: str, rows: list[dict[str, Any]], columns: list[str], title: str, notes: str = "") -> Path:
-    """Save ``rows`` to results/<name>.json and results/<name>.md; returns the Markdown path."""
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"{name}.json").write_text(json.dumps({"machine": machine(), "rows": rows}, indent=2))
+def write(
+    name: str,
+    rows: list[dict[str, Any]],
+    columns: list[str],
+    title: str,
+    notes: str = "",
+    directory: Path = RESULTS,
+    extra: dict[str, Any] | None = None,
+) -> Path:
+    """Save ``rows`` (and ``extra`` keys) to <directory>/<name>.json and the table to <name>.md; returns the
+    Markdown path. ``directory`` defaults to benchmarks/results."""
+    directory.mkdir(parents=True, exist_ok=True)
+    record = {"machine": machine(), **(extra or {}), "rows": rows}
+    (directory / f"{name}.json").write_text(json.dumps(record, indent=2, default=str))
     lines = [f"# {title}", "", f"Machine: `{machine()}`", ""]
     lines.append("| " + " | ".join(columns) + " |")
     lines.append("|" + "---|" * len(columns))
@@ -35,6 +45,6 @@ def write(name: str, rows: list[dict[str, Any]], columns: list[str], title: str,
         lines.append("| " + " | ".join(cells) + " |")
     if notes:
         lines += ["", notes]
-    path = RESULTS / f"{name}.md"
+    path = directory / f"{name}.md"
     path.write_text("\n".join(lines) + "\n")
     return path

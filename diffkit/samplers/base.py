@@ -1,18 +1,23 @@
 """StepSampler: the one sampling loop. It owns the σ grid, the walk, the callback and the final denoising step;
-a sampler only writes ``step`` (k-diffusion's lesson: one small function over a shared signature).
+a sampler only writes ``step`` (k-diffusion's lesson: one small function over a shared signature), and may change
+where the walk ``start``s. ``evaluations`` gives a walk's network evaluations before it runs (``cost``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from pydantic import Field
 
 from diffkit.config import StrictConfig
 from diffkit.samplers import Callback, NoiseFn, ScoreFunction
+from diffkit.samplers.cost import network_evaluations
 from diffkit.samplers.grids import GridName, make_grid
+
+if TYPE_CHECKING:
+    from diffkit.guidance import Guidance
 
 
 class StepSamplerConfig(StrictConfig):
@@ -31,7 +36,9 @@ class StepSamplerConfig(StrictConfig):
 class Step:
     """One step of a walk: move the state ``x`` at level ``sigma`` to ``sigma_next`` (the ``index``-th step).
 
-    ``memory`` persists over one ``sample`` call, for multistep methods (e.g. the previous denoised estimate).
+    ``memory`` persists over one ``sample`` call, for multistep methods (e.g. the previous denoised estimate);
+    ``levels`` is the whole grid being walked (``levels[index] == sigma``), for rules that need its length or the
+    previous level.
     """
 
     score: ScoreFunction
@@ -41,6 +48,7 @@ class Step:
     noise: NoiseFn
     index: int = 0
     memory: dict[str, Any] = field(default_factory=dict)
+    levels: tuple[float, ...] = ()
 
 
 class StepSampler:
@@ -59,6 +67,23 @@ class StepSampler:
         """The state at ``step.sigma_next``."""
         raise NotImplementedError
 
+    def start(self, x: torch.Tensor, noise: NoiseFn) -> torch.Tensor:
+        """The state the walk begins from, given the caller's start ``x`` at ``sigmas[0]`` (default: ``x``)."""
+        return x
+
+    def evaluations(
+        self, steps: int, guidance: Guidance | None = None, schedule: Any = None, start: float = 1.0
+    ) -> int:
+        """Network evaluations of a walk over ``steps`` levels, known before sampling (``diffkit.samplers.cost``).
+
+        Unguided, one per score call; with ``guidance``, two at each call whose σ needs the unconditional output —
+        the levels are then placed on ``schedule``'s grid from ``start`` (required with a guidance)."""
+        if guidance is not None and schedule is None:
+            raise ValueError("evaluations(..., guidance=...) needs the schedule: the guidance decides per σ")
+        # Unguided, the count does not depend on where the levels lie: any decreasing grid of `steps` replays it.
+        grid = self.sigmas(schedule, steps, start) if schedule is not None else torch.logspace(0, -3, steps)
+        return network_evaluations(self, grid, guidance)
+
     @torch.no_grad()
     def sample(
         self,
@@ -69,11 +94,12 @@ class StepSampler:
         callback: Callback | None = None,
     ) -> torch.Tensor:
         """Run ``step`` over consecutive levels from the state ``x`` at ``sigmas[0]``, then the final denoising step."""
-        levels = [float(s) for s in sigmas]
+        x = self.start(x, noise)
+        levels = tuple(float(s) for s in sigmas)
         total = len(levels)
         memory: dict[str, Any] = {}
         for n in range(total - 1):
-            x = self.step(Step(score, x, levels[n], levels[n + 1], noise, n, memory))
+            x = self.step(Step(score, x, levels[n], levels[n + 1], noise, n, memory, levels))
             if callback is not None:
                 callback(n + 1, total, levels[n + 1], x)
         if self.config.final_denoise:

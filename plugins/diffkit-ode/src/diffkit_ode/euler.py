@@ -16,8 +16,6 @@ from diffkit_ode.flow import ProbabilityFlowSampler, flow_derivative
 class EulerODE(ProbabilityFlowSampler):
     """Deterministic first-order sampler, one score evaluation per level."""
 
-    evaluations_per_step = 1
-
     def step(self, step: Step) -> torch.Tensor:
         """One explicit Euler step in σ."""
         return step.x + (step.sigma_next - step.sigma) * flow_derivative(step.score, step.x, step.sigma)

@@ -10,17 +10,12 @@ from __future__ import annotations
 import torch
 from diffkit.samplers.base import Step
 
-from diffkit_ode.flow import ProbabilityFlowSampler, flow_derivative
+from diffkit_ode.flow import ProbabilityFlowSampler, heun_step
 
 
 class HeunODE(ProbabilityFlowSampler):
     """Deterministic second-order sampler; about twice the cost of a first-order one per level."""
 
-    evaluations_per_step = 2
-
     def step(self, step: Step) -> torch.Tensor:
         """Euler predictor, trapezoidal corrector."""
-        h = step.sigma_next - step.sigma
-        d = flow_derivative(step.score, step.x, step.sigma)
-        d_next = flow_derivative(step.score, step.x + h * d, step.sigma_next)
-        return step.x + (0.5 * h) * (d + d_next)
+        return heun_step(step.score, step.x, step.sigma, step.sigma_next)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import diffkit
 
+from diffkit_ode.dpmpp import DPMSolverConfig, DPMSolverPlusPlus2M, DPMSolverPlusPlus2MSDE, DPMSolverSDEConfig
+from diffkit_ode.edm_heun import EDMHeun, EDMHeunConfig
 from diffkit_ode.euler import EulerODE
 from diffkit_ode.flow import ODEConfig
 from diffkit_ode.heun import HeunODE
@@ -11,7 +13,7 @@ from diffkit_ode.heun import HeunODE
 
 @diffkit.hookimpl
 def diffkit_components() -> list[diffkit.ComponentSpec]:
-    """The Heun and Euler probability-flow ODE samplers."""
+    """The probability-flow ODE samplers and the few-step samplers."""
     return [
         diffkit.ComponentSpec(
             "sampler",
@@ -26,5 +28,28 @@ def diffkit_components() -> list[diffkit.ComponentSpec]:
             EulerODE,
             ODEConfig,
             "Deterministic probability-flow ODE, Euler 1st order (= consistent-langevin at α = 1); N evaluations.",
+        ),
+        diffkit.ComponentSpec(
+            "sampler",
+            "edm-heun",
+            EDMHeun,
+            EDMHeunConfig,
+            "Karras et al. 2022 Alg. 2: Heun on the ρ-grid with optional churn (s_churn); 2N − 1 score evaluations.",
+            example={"s_churn": 10.0},
+        ),
+        diffkit.ComponentSpec(
+            "sampler",
+            "dpmpp-2m",
+            DPMSolverPlusPlus2M,
+            DPMSolverConfig,
+            "DPM-Solver++(2M) (Lu et al. 2022), deterministic 2nd-order multistep; N score evaluations.",
+        ),
+        diffkit.ComponentSpec(
+            "sampler",
+            "dpmpp-2m-sde",
+            DPMSolverPlusPlus2MSDE,
+            DPMSolverSDEConfig,
+            "DPM-Solver++(2M) SDE, stochastic 2nd-order multistep (eta; 1st order = consistent-langevin α = 1 + η); "
+            "N score evaluations.",
         ),
     ]
