@@ -39,7 +39,7 @@ def assert_wav(path: Path, sample_rate: int, frames: int) -> None:
 def test_every_example_has_docstring_smoke_flag_and_readme_line() -> None:
     readme = (EXAMPLES / "README.md").read_text()
     scripts = sorted(p for p in EXAMPLES.glob("*.py") if not p.name.startswith("_"))  # _example.py: shared helpers
-    assert len(scripts) == 5
+    assert len(scripts) == 6
     for script in scripts:
         source = script.read_text()
         assert source.startswith('"""'), script
@@ -130,3 +130,19 @@ def test_conditioner_plugin_in_one_file(tmp_path: Path) -> None:
     for setting in ("0.2", "0.8"):
         assert_wav(out / f"brightness-{setting}.wav", 16000, 800)
     assert (out / "model.safetensors").stat().st_size > 0
+
+
+def test_inpaint_and_continue(tmp_path: Path) -> None:
+    out = tmp_path / "context"
+    stdout = run_example("inpaint_and_continue", out)
+    assert "inpainted with resample=1: max |difference| outside the gap = 0\n" in stdout
+    assert "inpainted with resample=2: max |difference| outside the gap = 0\n" in stdout
+    assert "max |difference| over the input's 0.10 s = 0\n" in stdout
+    for name in ("source", "inpainted", "inpainted-resample2"):
+        assert_wav(out / f"{name}.wav", 16000, 1600)
+    assert_wav(out / "continued.wav", 16000, 3200)
+    source = sf.read(str(out / "source.wav"))[0]
+    continued = sf.read(str(out / "continued.wav"))[0]
+    np.testing.assert_array_equal(continued[:1600], source)  # same normalised samples, same 16-bit quantisation
+    for picture in ("inpaint-before", "inpaint-after", "inpaint-after-resample2", "continue-before", "continue-after"):
+        assert (out / f"{picture}.png").read_bytes().startswith(b"\x89PNG")

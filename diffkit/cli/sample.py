@@ -24,7 +24,9 @@ def sample(
     checkpoint: Path = typer.Option(..., "--checkpoint", "-c", help="Model or training checkpoint (.safetensors)."),
     label: list[str] | None = typer.Option(None, "--label", "-l", help="Label to generate (repeat); default all."),
     number: int = typer.Option(1, "--number", "-n", min=1, help="Clips per label."),
-    seconds: float = typer.Option(4.0, min=0.001, help="Clip duration (ignored with --init)."),
+    seconds: float = typer.Option(
+        4.0, min=0.001, help="Clip duration; with --continue the total, input included (ignored with --init/--inpaint)."
+    ),
     steps: int = typer.Option(100, min=1, help="Noise levels N of the sampler's grid."),
     sampler: str | None = typer.Option(None, help="Sampler component to use instead of the model's."),
     guidance_name: str | None = typer.Option(
@@ -44,9 +46,29 @@ def sample(
     init: Path | None = typer.Option(None, help="Style transfer: start from this audio file."),
     start: float = typer.Option(1.0, help="Start level t ∈ (0, 1]; < 1 begins part-way down (with --init)."),
     device: str = typer.Option("auto", help="'auto', 'cpu', 'cuda' or 'cuda:N'."),
+    inpaint: Path | None = typer.Option(
+        None, help="Inpainting: regenerate the --mask spans of this file, keep the rest."
+    ),
+    mask: list[str] | None = typer.Option(
+        None, help="With --inpaint: span START:END in seconds to regenerate (repeat; '3:' = to the end)."
+    ),
+    continue_from: Path | None = typer.Option(
+        None, "--continue", help="Continuation: start with this file and generate up to --seconds in total."
+    ),
+    resample: int | None = typer.Option(
+        None, min=1, help="With --inpaint/--continue: RePaint resampling passes r (1 = replacement; ≈ r× the time)."
+    ),
+    jump: int | None = typer.Option(
+        None, min=1, help="With --resample: levels re-noised back up per jump (RePaint j)."
+    ),
 ) -> None:
-    """Generate labelled clips (WAV + JSON provenance + spectrogram PNG) from a trained model."""
+    """Generate labelled clips (WAV + JSON provenance + spectrogram PNG) from a trained model.
+
+    With --inpaint FILE --mask A:B the clips keep FILE outside the spans and regenerate inside them; with
+    --continue FILE they start with FILE and run to --seconds in total (see docs/inpainting.md).
+    """
     from diffkit.audio import load_checked_audio, normalize_peak
+    from diffkit.cli.inpainting import context_from_flags
     from diffkit.device import resolve_device
     from diffkit.pipeline import Pipeline
     from diffkit.samplers.grids import check_levels
@@ -58,6 +80,8 @@ def sample(
     pipeline.configure_sampling(**{kind: name for kind, name in components.items() if name})
     labels = list(label) if label else list(getattr(pipeline.conditioner, "labels", []))
     init_audio = normalize_peak(load_checked_audio(init, pipeline.sample_rate)) if init is not None else None
+    flags = (inpaint, mask, continue_from, seconds, resample, jump)
+    context, context_method, context_record = context_from_flags(*flags, pipeline.sample_rate)
     request = GenerationRequest(
         labels=labels,
         per_class=number,
@@ -70,6 +94,9 @@ def sample(
         init_audio=init_audio,
         init_path=str(init) if init else None,
         start=start,
+        context=context,
+        context_method=context_method,
+        context_record=context_record,
     )
     provenance = {"checkpoint": str(checkpoint), "diffkit_version": __import__("diffkit").__version__}
     clips = generate_clips(pipeline, request, out, provenance, Console())

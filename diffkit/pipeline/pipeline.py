@@ -11,6 +11,7 @@ from torch import nn
 
 from diffkit.config import validate_config
 from diffkit.errors import ConfigError
+from diffkit.inpainting import AudioContext, ContextMethod, sample_in_context
 from diffkit.pipeline.config import MODEL_KINDS, SAMPLING_KINDS, PipelineConfig, SamplingConfig
 from diffkit.pipeline.score import GuidedForward, GuidedScore
 from diffkit.registry import Registry, get_registry
@@ -122,6 +123,8 @@ class Pipeline(nn.Module):
         start: float = 1.0,
         guided_forward: GuidedForward = "auto",
         callback: Callback | None = None,
+        context: AudioContext | None = None,
+        context_method: ContextMethod | Mapping[str, Any] | None = None,
     ) -> torch.Tensor:
         """Generate one waveform per condition, ``[B, C, T]`` at ``sample_rate``.
 
@@ -131,6 +134,11 @@ class Pipeline(nn.Module):
         ``*_options`` change options of the configured sampling components for this call (e.g. DAG's α:
         ``sampler_options={"alpha": 2}``, γ: ``guidance_options={"scale": 2}``); an option the component lacks is
         a ConfigError naming the component.
+
+        ``context`` (:class:`~diffkit.inpainting.AudioContext`: known audio y and mask, 1 = known) generates only
+        the unknown samples — inpainting or continuation (see :meth:`inpaint`, :meth:`continuation`); the output
+        has the context's length and its known part is y exactly. ``context_method``
+        (:class:`~diffkit.inpainting.ContextMethod`) chooses replacement with optional RePaint-style resampling.
         """
         check_levels(steps, start)
         batch = len(conditions)
@@ -139,7 +147,13 @@ class Pipeline(nn.Module):
             raise ConfigError(f"got {len(seeds)} seeds for {batch} conditions")
         sampler = self._component("sampler", sampler_options)
         device = self.device
-        length = self._length(seconds, length, init_audio)
+        if context is None:
+            if context_method is not None:
+                raise ConfigError("context_method: applies only with a context (audio and mask) to generate around")
+            length = self._length(seconds, length, init_audio)
+        else:
+            method = validate_config(ContextMethod, context_method, prefix="context_method")
+            length = context.output_length(seconds, length, self.sample_rate)
         shape = (batch, self.channels, length)
         sigmas = sampler.sigmas(self.schedule, steps, start=start, device=device)
         score = self.score_function(conditions, guidance_options, thresholding_options, guided_forward)
@@ -147,7 +161,47 @@ class Pipeline(nn.Module):
         x = sigmas[0] * noise(torch.empty(shape, device=device))
         if init_audio is not None:
             x = x + self._init(init_audio, shape).to(device)
+        if context is not None:
+            audio, known = context.expand(batch, self.channels, device)
+            name = self.sampling.sampler.name
+            return sample_in_context(sampler, score, x, sigmas, noise, audio, known, method, callback, name)
         return sampler.sample(score, x, sigmas, noise, callback=callback)
+
+    def inpaint(
+        self,
+        conditions: Sequence[Any] | torch.Tensor,
+        audio: torch.Tensor,
+        mask: torch.Tensor | Sequence[Sequence[float]],
+        **options: Any,
+    ) -> torch.Tensor:
+        """Regenerate parts of ``audio`` ([C, T] or [B, C, T] at ``sample_rate``, in [−1, 1]); the rest is kept.
+
+        ``mask``: a tensor, 1/True where ``audio`` is kept and 0/False where it is generated, or a list of
+        ``(start, end)`` spans in seconds to generate. ``options``: as for :meth:`sample` (``steps``, ``seed``,
+        ``context_method``, ...).
+        """
+        if isinstance(mask, torch.Tensor):
+            context = AudioContext(audio, mask)
+        else:
+            context = AudioContext.inpainting(audio, mask, self.sample_rate)
+        return self.sample(conditions, context=context, **options)
+
+    def continuation(
+        self,
+        conditions: Sequence[Any] | torch.Tensor,
+        audio: torch.Tensor,
+        seconds: float | None = None,
+        *,
+        length: int | None = None,
+        **options: Any,
+    ) -> torch.Tensor:
+        """Continue ``audio`` ([C, T] or [B, C, T], in [−1, 1]): the result is ``seconds`` long in total (or
+        ``length`` samples) and starts with ``audio`` exactly. ``options``: as for :meth:`sample`.
+
+        (Not ``continue_``: in PyTorch a trailing underscore means "in place".)
+        """
+        total = self._length(seconds, length, None)
+        return self.sample(conditions, context=AudioContext.continuation(audio, total), **options)
 
     def _component(self, kind: str, options: Mapping[str, Any] | None) -> Any:
         """The configured sampling component, or a copy built with ``options`` changed."""

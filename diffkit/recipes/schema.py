@@ -21,6 +21,7 @@ from pydantic import Field
 
 from diffkit.config import StrictConfig
 from diffkit.device import DeviceSetting
+from diffkit.inpainting.request import ContextSection
 from diffkit.pipeline.config import PipelineConfig, SamplingConfig
 from diffkit.registry.component import Component, Slot, default
 from diffkit.runtime.threads import ThreadSetting
@@ -42,6 +43,9 @@ class SampleSection(SamplingConfig):
     batch_size: int = Field(8, ge=1, le=65_536, description="Clips generated together (results do not depend on it).")
     seed: int = Field(0, ge=0, description="Clip i of the run uses seed + i.")
     checkpoint: Path | None = Field(None, description="Model to sample from; default: the one the train stage wrote.")
+    context: ContextSection | None = Field(
+        None, description="Inpaint or continue an audio file instead of generating from scratch (`seconds` ignored)."
+    )
 
     def sampling(self) -> SamplingConfig:
         """The component part of this section."""

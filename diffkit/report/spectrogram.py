@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib
@@ -24,8 +25,17 @@ def log_mel(audio: torch.Tensor, sample_rate: int, n_mels: int = 80) -> torch.Te
     return 10 * torch.log10(mel.clamp_min(1e-10))
 
 
-def save_spectrogram(path: str | Path, audio: torch.Tensor, sample_rate: int, title: str = "") -> Path:
-    """Write a PNG of the clip's log-mel spectrogram with a time axis in seconds."""
+def save_spectrogram(
+    path: str | Path,
+    audio: torch.Tensor,
+    sample_rate: int,
+    title: str = "",
+    highlight: Sequence[Sequence[float]] = (),
+) -> Path:
+    """Write a PNG of the clip's log-mel spectrogram with a time axis in seconds.
+
+    ``highlight``: [start, end] spans in seconds framed in white (e.g. the generated part of an inpainted clip).
+    """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     spec = log_mel(audio, sample_rate)
@@ -35,6 +45,8 @@ def save_spectrogram(path: str | Path, audio: torch.Tensor, sample_rate: int, ti
     axis.imshow(
         spec.numpy(), origin="lower", aspect="auto", extent=(0, seconds, 0, spec.shape[0]), vmin=top - 80, vmax=top
     )
+    for start, end in highlight:
+        axis.axvspan(start, min(end, seconds), fill=False, edgecolor="white", linewidth=1.5, linestyle="--")
     axis.set_xlabel("time (s)")
     axis.set_ylabel("mel band")
     if title:

@@ -15,6 +15,9 @@ Protocol (every ``sampler`` component):
     depends on its batch neighbours.
   - ``callback(step, total, sigma, x)``: optional progress hook, called once per level with the state reached
     and its noise level (0.0 for the final denoised output); ``total`` levels.
+  - A score function may also carry ``walk(levels) -> list[Move]``: the order to visit the levels in, with
+    re-noising jumps back up (context sampling's RePaint resampling, :mod:`diffkit.samplers.walk`).
+    ``StepSampler`` follows it; a sampler that walks its own levels may ignore it (resampling is then refused).
 
 Most samplers derive from :class:`~diffkit.samplers.base.StepSampler`, which owns the grid (option ``grid``:
 the schedule's own, or Karras et al.'s ρ-grid), the walk, the callback and the final denoising step, so a sampler

@@ -15,6 +15,7 @@ from diffkit.config import StrictConfig
 from diffkit.samplers import Callback, NoiseFn, ScoreFunction
 from diffkit.samplers.cost import network_evaluations
 from diffkit.samplers.grids import GridName, make_grid
+from diffkit.samplers.walk import renoise, walk_of
 
 if TYPE_CHECKING:
     from diffkit.guidance import Guidance
@@ -93,14 +94,22 @@ class StepSampler:
         noise: NoiseFn,
         callback: Callback | None = None,
     ) -> torch.Tensor:
-        """Run ``step`` over consecutive levels from the state ``x`` at ``sigmas[0]``, then the final denoising step."""
+        """Run ``step`` over consecutive levels from the state ``x`` at ``sigmas[0]``, then the final denoising step.
+
+        The levels are walked straight down unless the score function carries a resampling ``walk`` (context
+        sampling, :mod:`diffkit.samplers.walk`), which also re-noises back up the grid and repeats steps.
+        """
         x = self.start(x, noise)
         levels = tuple(float(s) for s in sigmas)
         total = len(levels)
-        memory: dict[str, Any] = {}
-        for n in range(total - 1):
-            x = self.step(Step(score, x, levels[n], levels[n + 1], noise, n, memory, levels))
-            if callback is not None:
+        walk = walk_of(score, total)
+        for move in walk:
+            if move.up:
+                x = renoise(x, levels[move.start], levels[move.end], noise)
+                continue
+            n = move.start
+            x = self.step(Step(score, x, levels[n], levels[n + 1], noise, n, walk.memory, levels))
+            if callback is not None and move.report:
                 callback(n + 1, total, levels[n + 1], x)
         if self.config.final_denoise:
             x = score.denoise(x, levels[-1])

@@ -16,6 +16,7 @@ from rich.console import Console
 
 from diffkit.audio import save_audio
 from diffkit.errors import ConditionError
+from diffkit.inpainting import AudioContext, ContextMethod
 from diffkit.pipeline import Pipeline
 from diffkit.provenance import component_versions
 from diffkit.report.spectrogram import save_spectrogram
@@ -50,6 +51,9 @@ class GenerationRequest:
     init_audio: torch.Tensor | None = None
     init_path: str | None = None
     start: float = 1.0
+    context: AudioContext | None = None  # inpainting / continuation: known audio and mask
+    context_method: ContextMethod | None = None
+    context_record: dict[str, Any] | None = None  # what the sidecar records about the context
 
 
 def check_labels(pipeline: Pipeline, labels: list[str], where: str = "labels") -> None:
@@ -100,7 +104,7 @@ def generate_clips(
 
             audio = pipeline.sample(
                 [label for label, _ in batch],
-                request.seconds if request.init_audio is None else None,
+                request.seconds if request.init_audio is None and request.context is None else None,
                 steps=request.steps,
                 sampler_options=request.sampler_options,
                 guidance_options=request.guidance_options,
@@ -108,6 +112,8 @@ def generate_clips(
                 init_audio=request.init_audio,
                 start=request.start,
                 callback=advance,
+                context=request.context,
+                context_method=request.context_method,
             ).cpu()
             for (label, k), seed, clip in zip(batch, seeds, audio, strict=True):
                 clips.append(
@@ -131,7 +137,10 @@ def _write_clip(
 ) -> GeneratedClip:
     stem = out / _safe(label) / f"{_safe(label)}_{index:03d}"
     wav = save_audio(stem.with_suffix(".wav"), audio, sample_rate)
-    picture = save_spectrogram(stem.with_suffix(".png"), audio, sample_rate, title=f"{label} (seed {seed})")
+    generated = (request.context_record or {}).get("generated_seconds", ())
+    picture = save_spectrogram(
+        stem.with_suffix(".png"), audio, sample_rate, title=f"{label} (seed {seed})", highlight=generated
+    )
     sidecar = stem.with_suffix(".json")
     record = {
         "label": label,
@@ -141,6 +150,7 @@ def _write_clip(
         "sample_rate": sample_rate,
         "init_audio": request.init_path,
         "start": request.start,
+        "context": request.context_record,
         **settings,
         **provenance,
     }

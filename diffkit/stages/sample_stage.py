@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from diffkit.errors import ConfigError
+from diffkit.inpainting.request import load_context
 from diffkit.pipeline import Pipeline
 from diffkit.stages.context import RunContext
 from diffkit.stages.generate import GenerationRequest, check_labels, generate_clips
@@ -22,6 +23,7 @@ def run_sample(ctx: RunContext) -> None:
     if not labels:
         raise ConfigError("sample.labels: the model's conditioner has no class list; name the labels to generate")
     check_labels(pipeline, labels, "sample.labels")
+    context, record = load_context(section.context, pipeline.sample_rate) if section.context else (None, None)
     request = GenerationRequest(
         labels=labels,
         per_class=section.per_class,
@@ -29,6 +31,9 @@ def run_sample(ctx: RunContext) -> None:
         steps=section.steps,
         seed=section.seed,
         batch_size=section.batch_size,
+        context=context,
+        context_method=section.context.method if section.context else None,
+        context_record=record,
     )
     clips = generate_clips(pipeline, request, ctx.samples_dir, ctx.provenance(checkpoint), ctx.console)
     ctx.results["sample"] = clips

@@ -2,8 +2,11 @@
 
 from diffkit.testing.conformance import build_example, check_component
 from diffkit.testing.oracles import (
+    CorrelatedGaussianNetwork,
     GaussianNetwork,
+    ar1_covariance,
     consistent_langevin_moments,
+    gaussian_conditional,
     gaussian_score,
     gaussian_slope_offset,
     mixture_score,
@@ -11,10 +14,13 @@ from diffkit.testing.oracles import (
 )
 
 __all__ = [
+    "CorrelatedGaussianNetwork",
     "GaussianNetwork",
+    "ar1_covariance",
     "build_example",
     "check_component",
     "consistent_langevin_moments",
+    "gaussian_conditional",
     "gaussian_score",
     "gaussian_slope_offset",
     "mixture_score",

@@ -1,6 +1,8 @@
 """Exact scores of Gaussian data (DESIGN §3), as networks: test oracles that need no training.
 
 For x0 ~ N(μ, s²I) the σ-perturbed marginal is N(μ, (s² + σ²)I) and S(x, σ) = −(x − μ)/(s² + σ²).
+For correlated data x0 ~ N(μ, Σ) over the T samples of a clip it is S(x, σ) = −(Σ + σ²I)⁻¹(x − μ), and the law of
+some samples given the others is known in closed form (:func:`gaussian_conditional`) — the oracle for inpainting.
 Networks return n = σ·S, the parameterisation the pipeline uses.
 """
 
@@ -123,3 +125,67 @@ def preconditioned_oracle(objective: object, mean: float, std: float) -> Precond
     if not hasattr(objective, "coefficients"):
         raise TypeError(f"{type(objective).__name__} has no coefficients(sigma); the oracle needs its preconditioning")
     return PreconditionedOracle(objective, mean, std)
+
+
+def ar1_covariance(length: int, rho: float, std: float = 1.0) -> torch.Tensor:
+    """Σ_ij = std²·ρ^|i−j| (float64): a stationary AR(1) process, neighbouring samples correlated by ρ ∈ (−1, 1)."""
+    if not -1.0 < rho < 1.0:
+        raise ValueError(f"rho must lie in (−1, 1), got {rho}")
+    index = torch.arange(length, dtype=torch.float64)
+    return std**2 * rho ** (index[:, None] - index[None, :]).abs()
+
+
+class CorrelatedGaussianNetwork(nn.Module):
+    """n(x, σ, c) = σ·S = −σ(Σ + σ²I)⁻¹(x − μ): the exact scaled score of data N(μ, Σ) over the last axis.
+
+    Every [B, C] row of length T = len(μ) is scored independently (channels share the law); the condition is ignored.
+    The inverse is applied through Σ's eigendecomposition Σ = Q diag(λ) Qᵀ, so each example may have its own σ.
+    """
+
+    def __init__(self, mean: torch.Tensor, cov: torch.Tensor) -> None:
+        super().__init__()
+        mean, cov = torch.as_tensor(mean, dtype=torch.float64), torch.as_tensor(cov, dtype=torch.float64)
+        if cov.shape != (mean.numel(), mean.numel()) or not torch.allclose(cov, cov.T):
+            raise ValueError(f"cov must be a symmetric {mean.numel()}×{mean.numel()} matrix, got {tuple(cov.shape)}")
+        eigenvalues, eigenvectors = torch.linalg.eigh(cov)
+        if float(eigenvalues.min()) < 0:
+            raise ValueError(f"cov is not positive semi-definite (smallest eigenvalue {float(eigenvalues.min()):.3g})")
+        self.register_buffer("mean", mean.reshape(-1))
+        self.register_buffer("cov", cov)
+        self.register_buffer("eigenvalues", eigenvalues)
+        self.register_buffer("eigenvectors", eigenvectors)
+        self.calls = 0
+
+    def forward(self, x: torch.Tensor, sigma: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        """Exact scaled score at ``x`` [B, C, T] and per-example ``sigma`` [B]."""
+        self.calls += 1
+        if x.shape[-1] != self.mean.numel():
+            raise ValueError(f"the oracle models clips of {self.mean.numel()} samples, got {x.shape[-1]}")
+        q, lam = self.eigenvectors.to(x.dtype), self.eigenvalues.to(x.dtype)
+        s = sigma.to(x.dtype).view(-1, *([1] * (x.dim() - 1)))
+        coefficients = (x - self.mean.to(x.dtype)) @ q
+        return -s * ((coefficients / (lam + s**2)) @ q.T)
+
+    def loss_minimum(self, sigma: float) -> float:
+        """E‖σS(x0 + σz) + z‖² per sample at level σ: mean of λ_i/(λ_i + σ²) (s²/(s² + σ²) when Σ = s²I)."""
+        return float((self.eigenvalues / (self.eigenvalues + sigma**2)).mean())
+
+
+def gaussian_conditional(
+    mean: torch.Tensor, cov: torch.Tensor, known: torch.Tensor, values: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Law of the unknown samples of x ~ N(μ, Σ) given ``x[known] = values``: N(μ_u + Σ_uk Σ_kk⁻¹(y − μ_k),
+    Σ_uu − Σ_uk Σ_kk⁻¹ Σ_ku), as (mean over the unknown indices, covariance), float64.
+
+    ``known``: bool [T]; ``values``: the known samples, [T] (unknown entries ignored) or [number known].
+    """
+    mean, cov = mean.double().reshape(-1), cov.double()
+    known = known.reshape(-1).bool()
+    values = values.double().reshape(-1)
+    y = values[known] if values.numel() == known.numel() else values
+    unknown = ~known
+    cov_uk, cov_kk = cov[unknown][:, known], cov[known][:, known]
+    gain = torch.linalg.solve(cov_kk, cov_uk.T).T
+    conditional_mean = mean[unknown] + gain @ (y - mean[known])
+    conditional_cov = cov[unknown][:, unknown] - gain @ cov_uk.T
+    return conditional_mean, 0.5 * (conditional_cov + conditional_cov.T)
