@@ -40,7 +40,7 @@ def assert_wav(path: Path, sample_rate: int, frames: int) -> None:
 def test_every_example_has_docstring_smoke_flag_and_readme_line() -> None:
     readme = (EXAMPLES / "README.md").read_text()
     scripts = sorted(p for p in EXAMPLES.glob("*.py") if not p.name.startswith("_"))  # _example.py: shared helpers
-    assert len(scripts) == 5
+    assert len(scripts) == 6
     for script in scripts:
         source = script.read_text()
         assert source.startswith('"""'), script
@@ -131,3 +131,26 @@ def test_conditioner_plugin_in_one_file(tmp_path: Path) -> None:
     for setting in ("0.2", "0.8"):
         assert_wav(out / f"brightness-{setting}.wav", 16000, 800)
     assert (out / "model.safetensors").stat().st_size > 0
+
+
+def test_continuous_conditioner(tmp_path: Path) -> None:
+    out = tmp_path / "continuous"
+    stdout = run_example("continuous_conditioner", out)
+    assert "conformance check passed" in stdout and "a label request is refused" in stdout
+    assert "fitted loudness range: -49.2 … -4.3 dBFS" in stdout  # the synthetic clips' levels, not a copied range
+    wavs = sorted((out / "run" / "samples").glob("*/*.wav"))
+    assert [w.parent.name for w in wavs] == ["loudness=-15", "loudness=-25", "loudness=-35"]
+    metrics = json.loads((out / "run" / "evaluate" / "evaluation.json").read_text())["rows"][0]["metrics"]
+    assert metrics["loudness_n"] == 3.0 and metrics["loudness_mae"] >= 0
+
+
+def test_the_continuous_conditioner_walkthrough_is_the_example_code() -> None:
+    """Every code block of the walkthrough in docs/plugins.md is a verbatim excerpt of the example CI runs."""
+    doc = (EXAMPLES.parent / "docs" / "plugins.md").read_text()
+    section = doc.split("## A continuous conditioner", 1)[1].split("\n## ", 1)[0]
+    blocks = [block.split("\n", 1)[1] for block in section.split("```python")[1:]]
+    blocks = [block.split("```", 1)[0].strip("\n") for block in blocks]
+    source = (EXAMPLES / "continuous_conditioner.py").read_text()
+    assert len(blocks) >= 4
+    for block in blocks:
+        assert block in source, f"docs/plugins.md block not in examples/continuous_conditioner.py:\n{block[:300]}"

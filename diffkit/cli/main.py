@@ -22,9 +22,26 @@ app = typer.Typer(
 
 
 @app.callback()
-def main(debug: bool = typer.Option(False, "--debug", help="Show tracebacks for user errors.")) -> None:
+def main(
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for user errors."),
+    plugin: list[str] | None = typer.Option(
+        None,
+        "--plugin",
+        help="Import and register an in-process plugin module (repeat, or comma-separate) before the command; "
+        "also read from the DIFFKIT_PLUGINS environment variable.",
+    ),
+) -> None:
     """Global options."""
+    from diffkit.errors import DiffkitError
+    from diffkit.registry.local import load_local_plugins, plugin_names
+
     errors.state["debug"] = debug
+    try:
+        load_local_plugins(plugin_names(plugin))
+    except DiffkitError as error:
+        if debug:
+            raise
+        errors.report(error)
 
 
 app.command()(run)
