@@ -96,3 +96,16 @@ def test_text_conditioner_trains_from_a_manifest_text_column(tmp_path: Path) -> 
     result = runner.invoke(app, ["sample", "-c", str(model), "--steps", "2", "-o", str(tmp_path / "none")])
     assert result.exit_code == 2 and "--condition 'text=" in result.output
     assert not (tmp_path / "none").exists()
+
+
+def test_loudness_recipe_runs_in_smoke_mode_and_reports_adherence(tmp_path: Path) -> None:
+    recipe = ROOT / "plugins" / "diffkit-attributes" / "recipes" / "loudness-synthetic.yaml"
+    result = runner.invoke(app, ["run", str(recipe), "--smoke", f"output_dir={tmp_path / 'run'}"])
+    assert result.exit_code == 0, result.output
+    run = tmp_path / "run-smoke"
+    assert sorted(p.name for p in (run / "samples").iterdir()) == sorted(f"loudness={v}" for v in range(-40, -5, 5))
+    rows = json.loads((run / "evaluate" / "evaluation.json").read_text())["rows"]
+    assert rows[0]["metrics"]["loudness_n"] == rows[0]["n"] == 6.0  # equal n: 6 real test clips
+    assert rows[0]["metrics"]["loudness_mae"] >= 0
+    assert "attribute-adherence" in rows[1]["skipped"]  # the real-data row has no requests
+    assert "loudness=-20" in (run / "report" / "report.md").read_text()

@@ -68,11 +68,8 @@ def check_conditions(pipeline: Pipeline, records: list[ConditionRecord], where: 
 
 
 def check_labels(pipeline: Pipeline, labels: list[str], where: str = "labels") -> None:
-    """Fail before generating anything when a label is unknown to the model."""
-    try:
-        pipeline.conditioner.prepare(labels)
-    except ConditionError as error:
-        raise ConditionError(f"{where}: {error}") from None
+    """Fail before generating anything when a label is unknown to the model (label records)."""
+    check_conditions(pipeline, [{"label": name} for name in labels], where)
 
 
 def effective_settings(pipeline: Pipeline, request: GenerationRequest) -> dict[str, Any]:

@@ -67,8 +67,7 @@ def plot_loss_curve(records: list[dict[str, Any]], path: str | Path) -> Path:
         panel.set_ylabel(label, fontsize=8)
         panel.set_xlabel("step")
         panel.grid(True, alpha=0.3)
-        if len(keys) > 1:
-            panel.legend(fontsize=7)
+        panel.legend(fontsize=7)
     figure.tight_layout()
     target = Path(path)
     with atomic_write(target) as tmp:
