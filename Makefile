@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-PLUGINS := -e plugins/diffkit-tags -e plugins/diffkit-ode -e plugins/template
+PLUGINS := -e plugins/diffkit-tags -e plugins/diffkit-attributes -e plugins/diffkit-ode -e plugins/template
 
 .PHONY: demo test lint bench docs clean install browser reliability
 

@@ -1,6 +1,7 @@
 """diffkit: a plugin-style toolkit for audio diffusion; DAG is its reference composition."""
 
 import os
+from typing import Any
 
 from diffkit.runtime.openmp import passive_waiting
 
@@ -19,6 +20,35 @@ from diffkit.registry import ComponentSpec, get_registry, hookimpl, register_plu
 
 __version__ = "0.1.0"
 
+#: Public names imported on first use (they pull in the stages, training and evaluation code): name → module.
+_LAZY = {
+    "Recipe": "diffkit.recipes.schema",
+    "load_recipe": "diffkit.recipes.loader",
+    "validate_recipe": "diffkit.recipes.loader",
+    "run_recipe": "diffkit.stages.runner",
+    "GenerationRequest": "diffkit.stages.generate",
+    "generate_clips": "diffkit.stages.generate",
+    "TrainConfig": "diffkit.training",
+    "seeded_pipeline": "diffkit.training",
+    "train": "diffkit.training",
+    "evaluate_folders": "diffkit.evaluation",
+    "train_classifier_from_folders": "diffkit.evaluation",
+    "check_component": "diffkit.testing",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the lazily exported names of ``__all__`` on first access."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'diffkit' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
 __all__ = [
     "AudioError",
     "CheckpointError",
@@ -26,11 +56,23 @@ __all__ = [
     "ConditionError",
     "ConfigError",
     "DiffkitError",
+    "GenerationRequest",
     "Pipeline",
     "PipelineConfig",
+    "Recipe",
     "RegistryError",
+    "TrainConfig",
     "__version__",
+    "check_component",
+    "evaluate_folders",
+    "generate_clips",
     "get_registry",
     "hookimpl",
+    "load_recipe",
     "register_plugin",
+    "run_recipe",
+    "seeded_pipeline",
+    "train",
+    "train_classifier_from_folders",
+    "validate_recipe",
 ]

@@ -146,3 +146,26 @@ def test_inpaint_and_continue(tmp_path: Path) -> None:
     np.testing.assert_array_equal(continued[:1600], source)  # same normalised samples, same 16-bit quantisation
     for picture in ("inpaint-before", "inpaint-after", "inpaint-after-resample2", "continue-before", "continue-after"):
         assert (out / f"{picture}.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_continuous_conditioner(tmp_path: Path) -> None:
+    out = tmp_path / "continuous"
+    stdout = run_example("continuous_conditioner", out)
+    assert "conformance check passed" in stdout and "a label request is refused" in stdout
+    assert "fitted loudness range: -49.2 … -4.3 dBFS" in stdout  # the synthetic clips' levels, not a copied range
+    wavs = sorted((out / "run" / "samples").glob("*/*.wav"))
+    assert [w.parent.name for w in wavs] == ["loudness=-15", "loudness=-25", "loudness=-35"]
+    metrics = json.loads((out / "run" / "evaluate" / "evaluation.json").read_text())["rows"][0]["metrics"]
+    assert metrics["loudness_n"] == 3.0 and metrics["loudness_mae"] >= 0
+
+
+def test_the_continuous_conditioner_walkthrough_is_the_example_code() -> None:
+    """Every code block of the walkthrough in docs/plugins.md is a verbatim excerpt of the example CI runs."""
+    doc = (EXAMPLES.parent / "docs" / "plugins.md").read_text()
+    section = doc.split("## A continuous conditioner", 1)[1].split("\n## ", 1)[0]
+    blocks = [block.split("\n", 1)[1] for block in section.split("```python")[1:]]
+    blocks = [block.split("```", 1)[0].strip("\n") for block in blocks]
+    source = (EXAMPLES / "continuous_conditioner.py").read_text()
+    assert len(blocks) >= 4
+    for block in blocks:
+        assert block in source, f"docs/plugins.md block not in examples/continuous_conditioner.py:\n{block[:300]}"

@@ -124,7 +124,7 @@ def test_outputs_on_disk(tmp_path: Path) -> None:
         "keep_last": 2,
         "sample_every": 8,
         "samples_per_class": 2,
-        "sample_steps": 3,
+        "preview_steps": 3,
         "sample_seconds": 0.02,
         "lr": 1e-3,
     }
@@ -150,6 +150,34 @@ def test_outputs_on_disk(tmp_path: Path) -> None:
     assert len(wavs) == 2 * len(train_set.classes)
     assert sf.info(str(wavs[0])).samplerate == RATE and sf.info(str(wavs[0])).frames == round(0.02 * RATE)
     assert (tmp_path / "loss_curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_previews_are_scored_and_take_their_conditions_from_the_config(tmp_path: Path) -> None:
+    """Label model: FD to fixed validation clips and label accuracy of a classifier trained once; plotted too."""
+    train_set, valid_set = synthetic("train", per_class=4), synthetic("valid", per_class=2)
+    config = {**FAST, "steps": 4, "sample_every": 2, "preview_steps": 2, "sample_seconds": 0.5, "log_every": 2}
+    train(tiny(train_set.classes), train_set, valid_set, config, tmp_path / "default")
+    previews = records(tmp_path / "default", "preview")
+    assert [r["step"] for r in previews] == [2, 4] and "setup_seconds" in previews[0]
+    for record in previews:
+        assert (
+            record["clips"] == 5 and record["fd"] > 0 and record["fd_n"] == 5 * 3
+        )  # 3 frames of 0.25 s per 0.5 s clip
+        assert 0.0 <= record["label_accuracy"] <= 1.0 and record["seconds"] > 0
+    folder = tmp_path / "default" / "samples" / "step-00000004"
+    assert json.loads((folder / "conditions.json").read_text())["tone-0.wav"] == {"label": "tone"}
+    with_panels = (tmp_path / "default" / "loss_curve.png").stat().st_size
+
+    chosen = {**config, "preview_conditions": ["noise", {"label": "chirp"}], "preview_metrics": False}
+    train(tiny(train_set.classes), train_set, valid_set, chosen, tmp_path / "chosen")
+    assert sorted(p.name for p in (tmp_path / "chosen" / "samples" / "step-00000004").glob("*.wav")) == [
+        "chirp-0.wav",
+        "noise-0.wav",
+    ]
+    assert records(tmp_path / "chosen", "preview") == []
+    assert (tmp_path / "chosen" / "loss_curve.png").stat().st_size < with_panels
+    with pytest.raises(ConfigError, match=r"unknown label 'dog'"):
+        train(tiny(train_set.classes), train_set, valid_set, {**chosen, "preview_conditions": ["dog"]}, tmp_path / "x")
 
 
 def test_bad_input_is_refused(tmp_path: Path) -> None:

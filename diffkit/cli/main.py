@@ -35,9 +35,24 @@ def main(
         help="CPU intra-op threads for every stage; overrides OMP_NUM_THREADS and the recipe's `threads` "
         "(default: those, else chosen per stage; see docs/threads.md).",
     ),
+    plugin: list[str] | None = typer.Option(
+        None,
+        "--plugin",
+        help="Import and register an in-process plugin module (repeat, or comma-separate) before the command; "
+        "also read from the DIFFKIT_PLUGINS environment variable.",
+    ),
 ) -> None:
     """Global options."""
+    from diffkit.errors import DiffkitError
+    from diffkit.registry.local import load_local_plugins, plugin_names
+
     errors.state["debug"] = debug
+    try:
+        load_local_plugins(plugin_names(plugin))
+    except DiffkitError as error:
+        if debug:
+            raise
+        errors.report(error)
     if threads is not None:
         try:
             setting = parse_setting(threads)

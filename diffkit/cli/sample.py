@@ -19,11 +19,44 @@ def sampling_options(shorthand: dict[str, float | None], assignments: list[str] 
     return options
 
 
+def requested_conditions(
+    pipeline: Any, labels: list[str] | None, assignments: list[str] | None, path: Path | None
+) -> list[dict[str, Any]]:
+    """The records ``-l``, ``--condition`` and ``--conditions`` ask for, else the conditioner's defaults (every
+    class); a ConditionError (exit 2) saying what to pass when there are neither."""
+    from diffkit.conditioning import condition_help, default_conditions, parse_condition, read_conditions_file
+    from diffkit.errors import ConditionError
+    from diffkit.stages.generate import check_conditions
+
+    records: list[dict[str, Any]] = [{"label": name} for name in labels or []]
+    records += [parse_condition(text) for text in assignments or []]
+    if path is not None:
+        records += read_conditions_file(path)
+    if not records:
+        records = default_conditions(pipeline.conditioner) or []
+        if not records:
+            raise ConditionError(
+                "this model's conditioner has no default conditions to generate, so say what to generate: "
+                f"{condition_help(pipeline.conditioner)}"
+            )
+    check_conditions(pipeline, records, "--label/--condition")
+    return records
+
+
 @user_errors
 def sample(
     checkpoint: Path = typer.Option(..., "--checkpoint", "-c", help="Model or training checkpoint (.safetensors)."),
     label: list[str] | None = typer.Option(None, "--label", "-l", help="Label to generate (repeat); default all."),
-    number: int = typer.Option(1, "--number", "-n", min=1, help="Clips per label."),
+    condition: list[str] | None = typer.Option(
+        None,
+        "--condition",
+        help="A condition record FIELD=VALUE (repeat for several records), e.g. loudness=-20 or tags=dog,rain; "
+        "fields of one record are separated by ';'.",
+    ),
+    conditions_file: Path | None = typer.Option(
+        None, "--conditions", help="JSON/YAML file with a list of condition records (or label names)."
+    ),
+    number: int = typer.Option(1, "--number", "-n", min=1, help="Clips per label (per condition record)."),
     seconds: float = typer.Option(
         4.0, min=0.001, help="Clip duration; with --continue the total, input included (ignored with --init/--inpaint)."
     ),
@@ -62,7 +95,7 @@ def sample(
         None, min=1, help="With --resample: levels re-noised back up per jump (RePaint j)."
     ),
 ) -> None:
-    """Generate labelled clips (WAV + JSON provenance + spectrogram PNG) from a trained model.
+    """Generate clips per label or condition record (WAV + JSON provenance + spectrogram PNG) from a trained model.
 
     With --inpaint FILE --mask A:B the clips keep FILE outside the spans and regenerate inside them; with
     --continue FILE they start with FILE and run to --seconds in total (see docs/inpainting.md).
@@ -78,12 +111,12 @@ def sample(
     pipeline = Pipeline.load(checkpoint, device=resolve_device(device, "--device"))
     components = {"sampler": sampler, "guidance": guidance_name}
     pipeline.configure_sampling(**{kind: name for kind, name in components.items() if name})
-    labels = list(label) if label else list(getattr(pipeline.conditioner, "labels", []))
+    records = requested_conditions(pipeline, label, condition, conditions_file)
     init_audio = normalize_peak(load_checked_audio(init, pipeline.sample_rate)) if init is not None else None
     flags = (inpaint, mask, continue_from, seconds, resample, jump)
     context, context_method, context_record = context_from_flags(*flags, pipeline.sample_rate)
     request = GenerationRequest(
-        labels=labels,
+        conditions=records,
         per_class=number,
         seconds=seconds,
         steps=steps,

@@ -10,6 +10,22 @@ Protocol (every ``conditioner`` component is an ``nn.Module``):
 - ``drop(cond, generator=None) -> Tensor[B, dim]``: training-time condition dropout (replace rows by
   the null vector with the configured probability).
 - ``metadata() -> dict``: JSON-able facts to store with the model (e.g. class names).
+
+Optional members (diffkit uses them when present; :mod:`diffkit.conditioning` supplies the defaults, which are
+exactly how label conditioners and 0.1.0 models behave):
+
+- ``reads: tuple[str, ...]``: the fields of a *condition record* it reads (default ``("label",)``). A dataset gives
+  every clip a record (``label`` = class name, a manifest's extra columns, …); users state requests the same way.
+- ``features: dict[str, Callable[[Tensor, int], float]]``: fields it derives from a clip's audio
+  (``feature(audio [C, T], sample_rate) -> float``), computed once per training clip at data-loading time and
+  cached; the same functions measure generated audio (metric ``attribute-adherence``, training previews).
+- ``from_record(record) -> raw condition``: what ``prepare`` receives for a record (default ``record["label"]``).
+  ``Pipeline.loss``/``sample`` accept records (mappings) anywhere they accept raw conditions.
+- ``default_conditions() -> list[dict] | None``: records to generate when a user names none (default: one
+  ``{"label": name}`` per entry of a ``labels`` list; ``None`` makes ``diffkit sample`` ask for conditions).
+- ``condition_help() -> str``: one sentence on how to state a condition (used in error messages).
+- ``example_conditions() -> list``: raw conditions the conformance check encodes
+  (``ComponentSpec.example_conditions`` takes precedence).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import torch
@@ -85,6 +85,26 @@ class LabelConditioner(nn.Module):
     def metadata(self) -> dict[str, Any]:
         """Class names, stored with the model so sampling by name works after training."""
         return {"labels": self.labels}
+
+    reads: tuple[str, ...] = ("label",)
+
+    def from_record(self, record: Mapping[str, Any]) -> Any:
+        """The record's ``label`` (a class name or id); ConditionError saying what to pass when it has none."""
+        if "label" not in record:
+            raise ConditionError(
+                f"the label conditioner reads the field 'label', but the condition has only "
+                f"{', '.join(sorted(record)) or 'no fields'}; {self.condition_help()}"
+            )
+        return record["label"]
+
+    def default_conditions(self) -> list[dict[str, Any]]:
+        """One record per class: what ``diffkit sample`` generates without ``-l``."""
+        return [{"label": name} for name in self.labels]
+
+    def condition_help(self) -> str:
+        """How to ask for a class."""
+        shown = ", ".join(self.labels[:20]) + (", …" if len(self.labels) > 20 else "")
+        return f"name a class with -l NAME (or {{label: NAME}} in a recipe); classes: {shown}"
 
 
 def fill_labels(config: LabelConditionerConfig, dataset: Any) -> LabelConditionerConfig:

@@ -12,6 +12,10 @@ Protocol (every ``dataset`` component):
   ``[1, T]`` (mono) in [−1, 1] at ``sample_rate``; the trainer crops/pads it
   (:func:`diffkit.audio.crop_or_pad`). Items are independent of each other and of the call order.
 - ``problems: list[Problem]``: files that were listed but skipped (path + reason).
+- optional ``conditions: list[dict]``: per item, extra fields of its *condition record* known without decoding
+  audio (a manifest's extra columns, numeric attributes, text). The record of item ``i`` is
+  ``{"label": classes[labels[i]], **conditions[i]}`` (:mod:`diffkit.conditioning`); ``Example.condition`` carries
+  the same extra fields.
 
 Bad input: file-backed datasets read every listed file of their split once at construction
 (:mod:`diffkit.datasets.scan`); unreadable, empty, silent or NaN/inf files are skipped and reported
@@ -21,9 +25,9 @@ An unknown label in a metadata file is a ConfigError naming the file and line.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import torch
 
@@ -37,11 +41,13 @@ SAMPLE_DATA = Path(__file__).parent / "sample_data"
 
 @dataclass(frozen=True)
 class Example:
-    """One item: a mono clip ``[1, T]`` float32 in [−1, 1], its label id and where it came from."""
+    """One item: a mono clip ``[1, T]`` float32 in [−1, 1], its label id, where it came from and the extra fields
+    of its condition record (``{}`` when the dataset has none; the class name is not repeated there)."""
 
     audio: torch.Tensor
     label: int
     source: str
+    condition: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

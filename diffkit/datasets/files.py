@@ -52,6 +52,7 @@ class FileDataset:
         self.records = result.records
         self.problems = result.problems
         self.labels = [record.label for record in self.records]
+        self.conditions = [dict(record.condition) for record in self.records]
 
     def __len__(self) -> int:
         return len(self.records)
@@ -66,7 +67,7 @@ class FileDataset:
         except AudioError as error:
             raise AudioError(f"{error} (the file changed after the dataset was scanned)") from None
         audio = normalize(audio, self.config.normalization, self.config.peak)
-        return Example(audio, record.label, str(record.path))
+        return Example(audio, record.label, str(record.path), dict(record.condition))
 
     @property
     def durations(self) -> list[float]:

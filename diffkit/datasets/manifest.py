@@ -1,7 +1,9 @@
-"""A CSV manifest with columns ``path,label[,split]``; paths are relative to the CSV's folder.
+"""A CSV manifest with columns ``path,label[,split]`` and any extra columns; paths are relative to the CSV's folder.
 
 Without a ``split`` column the split is seeded per class (``valid_fraction``, ``test_fraction``).
 Class names are the explicit ``classes`` list (its order fixes the ids) or the sorted labels found.
+Every other column becomes a field of each clip's condition record (``tags``, ``text``, ``loudness``, …):
+numbers are read as numbers, other cells as strings, and an empty cell leaves the field out for that clip.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from pathlib import Path
 
 from pydantic import Field, field_validator
 
+from diffkit.conditioning.records import scalar
 from diffkit.datasets import SPLITS
 from diffkit.datasets.files import FileDataset, FractionSplitConfig
 from diffkit.datasets.scan import Entry
@@ -17,11 +20,16 @@ from diffkit.datasets.splits import check_split, select_split
 from diffkit.datasets.tables import label_id, read_csv, require_file
 from diffkit.errors import ConfigError
 
+#: Columns the manifest itself interprets; every other column is a condition field.
+RESERVED_COLUMNS = frozenset({"path", "label", "split"})
+
 
 class ManifestConfig(FractionSplitConfig):
     """The manifest file and, optionally, the class list; fractions apply only without a split column."""
 
-    csv: Path = Field(description="CSV with a header and columns path,label and optionally split.")
+    csv: Path = Field(
+        description="CSV with a header and columns path,label, optionally split, and any extra condition columns."
+    )
     classes: list[str] | None = Field(
         None, description="Class names in id order; a label outside this list is an error. Default: sorted labels."
     )
@@ -50,7 +58,8 @@ def manifest_dataset(config: ManifestConfig, *, sample_rate: int, split: str) ->
         where = f"{csv_path}:{line}"
         if not row["path"]:
             raise ConfigError(f"{where}: empty path")
-        entries.append(Entry(base / row["path"], label_id(row["label"], classes, where)))
+        extra = {key: scalar(value) for key, value in row.items() if key not in RESERVED_COLUMNS and value != ""}
+        entries.append(Entry(base / row["path"], label_id(row["label"], classes, where), extra))
         if "split" in row:
             if row["split"] not in SPLITS:
                 raise ConfigError(f"{where}: split must be one of {', '.join(SPLITS)}, got {row['split']!r}")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -19,20 +20,22 @@ PROGRESS_MIN_FILES = 100
 
 @dataclass(frozen=True)
 class Entry:
-    """A listed file and its label id, before scanning."""
+    """A listed file, its label id and extra condition fields (e.g. a manifest's extra columns), before scanning."""
 
     path: Path
     label: int
+    condition: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Record:
-    """A scanned, usable file: its label and its native length and rate."""
+    """A scanned, usable file: its label, its native length and rate, and its extra condition fields."""
 
     path: Path
     label: int
     frames: int
     sample_rate: int
+    condition: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,7 @@ def scan(entries: Sequence[Entry], name: str, *, strict: bool = False, console: 
                     f"{name}: skipping {entry.path}: {reason}", markup=False, highlight=False, soft_wrap=True
                 )
             else:
-                records.append(Record(entry.path, entry.label, frames, rate))
+                records.append(Record(entry.path, entry.label, frames, rate, entry.condition))
             progress.advance(task)
     if problems:
         console.print(

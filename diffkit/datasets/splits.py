@@ -76,3 +76,20 @@ def select_split(
     """The items that :func:`assign_splits` puts in ``split``, in their original order."""
     assigned = assign_splits(labels, keys, held_out, seed, groups)
     return [item for item, name in zip(items, assigned, strict=True) if name == split]
+
+
+def balanced_subset(labels: list[int], limit: int | None) -> list[int]:
+    """Item indices, at most ``limit`` of them, taken round-robin over classes so every class is present."""
+    if limit is None or limit >= len(labels):
+        return list(range(len(labels)))
+    by_class: dict[int, list[int]] = {}
+    for index, label in enumerate(labels):
+        by_class.setdefault(label, []).append(index)
+    queues = [iter(members) for _, members in sorted(by_class.items())]
+    chosen: list[int] = []
+    while len(chosen) < limit:
+        for queue in queues:
+            index = next(queue, None)
+            if index is not None and len(chosen) < limit:
+                chosen.append(index)
+    return sorted(chosen)

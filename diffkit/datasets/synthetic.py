@@ -41,6 +41,19 @@ class SyntheticConfig(StrictConfig):
         default_factory=lambda: list(SOUNDS), description=f"Subset of {', '.join(SOUNDS)}, in id order."
     )
     peak: float = Field(DEFAULT_PEAK, gt=0.0, le=1.0, description="Every clip is peak-normalised to this.")
+    gain_db: tuple[float, float] | None = Field(
+        None,
+        description="Optional random level per clip: after peak normalisation each clip is scaled by a gain drawn "
+        "uniformly in [low, high] dB (≤ 0), from its own seed — e.g. [-24, 0] for data whose loudness varies "
+        "within every class. null = every clip at `peak` (the clips are then exactly those of older versions).",
+    )
+
+    @field_validator("gain_db")
+    @classmethod
+    def _gain(cls, gain: tuple[float, float] | None) -> tuple[float, float] | None:
+        if gain is not None and not (gain[0] <= gain[1] <= 0.0):
+            raise ValueError(f"gain_db must be [low, high] with low ≤ high ≤ 0, got {list(gain)}")
+        return gain
 
     @field_validator("classes")
     @classmethod
@@ -81,7 +94,11 @@ class SyntheticDataset:
         entropy = (self.config.seed, SPLITS.index(self.split), list(SOUNDS).index(name), example)
         rng = np.random.default_rng(np.random.SeedSequence(entropy))
         signal = SOUNDS[name](rng, self.sample_rate, self.length)
-        audio = normalize_peak(torch.from_numpy(signal).unsqueeze(0), self.config.peak).to(torch.float32)
+        peak = self.config.peak
+        if self.config.gain_db is not None:  # its own stream: the waveform draws above are unchanged
+            low, high = self.config.gain_db
+            peak *= 10.0 ** (np.random.default_rng(np.random.SeedSequence((*entropy, 1))).uniform(low, high) / 20.0)
+        audio = normalize_peak(torch.from_numpy(signal).unsqueeze(0), peak).to(torch.float32)
         return Example(audio, index % len(self.classes), f"synthetic:{self.split}/{index}:{name}")
 
     def __repr__(self) -> str:

@@ -65,6 +65,8 @@ def embed_files(
         rates.append(int(audio_info(file.path).samplerate))
         if progress is not None:
             progress(done + 1, len(files))
-    embeddings = EmbeddingSet.from_clips(clips, [str(f.path) for f in files], [f.label for f in files])
+    embeddings = EmbeddingSet.from_clips(
+        clips, [str(f.path) for f in files], [f.label for f in files], [f.condition for f in files]
+    )
     hits = (cache.hits - hits_before) if cache is not None else 0
     return EmbeddedFolder(embeddings, tuple(rates), hits)

@@ -5,7 +5,9 @@ Supported label sources, in order of precedence:
 1. a sidecar ``<name>.json`` next to ``<name>.wav`` with a ``"label"`` key (a string, or null for none);
 2. the folder layout ``<root>/<label>/…/<file>``: the first folder below the root names the class.
 
-Files directly in the root without a sidecar are unlabelled.
+Files directly in the root without a sidecar are unlabelled. A sidecar's ``"condition"`` (the condition record
+the clip was generated for, e.g. ``{"loudness": -20.0}``) is read too: metrics such as ``attribute-adherence``
+compare it with what the clip measures.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from diffkit.audio import AUDIO_SUFFIXES
 from diffkit.errors import ConditionError, ConfigError
@@ -24,6 +27,7 @@ class AudioFile:
 
     path: Path
     label: str | None
+    condition: dict[str, Any] | None = None
 
 
 def sidecar_label(audio_path: Path) -> tuple[bool, str | None]:
@@ -43,6 +47,21 @@ def sidecar_label(audio_path: Path) -> tuple[bool, str | None]:
     return True, None if label is None else str(label)
 
 
+def sidecar_condition(audio_path: Path) -> dict[str, Any] | None:
+    """The ``condition`` record of a clip's sidecar, or ``None`` (no sidecar, or none recorded)."""
+    sidecar = audio_path.with_suffix(".json")
+    if not sidecar.is_file():
+        return None
+    try:
+        data = json.loads(sidecar.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ConditionError(f"{sidecar}: not valid JSON ({error}); fix or delete the sidecar") from None
+    condition = data.get("condition") if isinstance(data, dict) else None
+    if condition is not None and not isinstance(condition, dict):
+        raise ConditionError(f"{sidecar}: 'condition' must be a mapping of fields (got {condition!r})")
+    return condition
+
+
 def list_audio_files(folder: str | Path) -> list[AudioFile]:
     """Every audio file under ``folder`` (recursively, sorted by path) with its label."""
     root = Path(folder)
@@ -54,7 +73,7 @@ def list_audio_files(folder: str | Path) -> list[AudioFile]:
         if not found:
             parts = path.relative_to(root).parts
             label = parts[0] if len(parts) > 1 else None
-        files.append(AudioFile(path, label))
+        files.append(AudioFile(path, label, sidecar_condition(path)))
     if not files:
         suffixes = ", ".join(sorted(AUDIO_SUFFIXES))
         raise ConfigError(f"{root}: no audio files ({suffixes}) found in the folder or below it")

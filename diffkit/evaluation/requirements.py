@@ -1,7 +1,8 @@
 """What a metric needs from the data (its ``requires`` set) and why a row cannot provide it.
 
 Requirement names: ``labels`` (the evaluated clips carry class labels), ``reference-labels`` (the reference
-clips do), ``attribute:<name>`` (a per-clip attribute; no data source provides attributes yet).
+clips do), ``conditions`` (every evaluated clip's sidecar records the condition it was generated for),
+``attribute:<name>`` (every evaluated clip's condition record has a numeric field ``<name>``).
 """
 
 from __future__ import annotations
@@ -26,12 +27,35 @@ def _reference_labels(_: str, reference: EmbeddingSet, __: EmbeddingSet) -> str 
     return None
 
 
-def _attribute(requirement: str, _: EmbeddingSet, __: EmbeddingSet) -> str | None:
+def _conditions(_: str, __: EmbeddingSet, generated: EmbeddingSet) -> str | None:
+    records = generated.conditions
+    if records is None or any(record is None for record in records):
+        return (
+            "needs the condition each clip was generated for, but some evaluated files have no sidecar with a "
+            "'condition' record (generate them with `diffkit sample` or the sample stage)"
+        )
+    return None
+
+
+def _attribute(requirement: str, _: EmbeddingSet, generated: EmbeddingSet) -> str | None:
     name = requirement.partition(":")[2]
-    return f"needs the clip attribute {name!r}, but evaluation does not read clip attributes yet"
+    records = generated.conditions or ()
+    missing = sum(1 for record in records if not isinstance((record or {}).get(name), int | float))
+    if not records or missing:
+        count = f"{missing} of {len(records)}" if records else "all"
+        return (
+            f"needs the requested attribute {name!r} of every clip, but {count} evaluated files have no numeric "
+            f"{name!r} in their sidecar's 'condition' (generate them with --condition {name}=VALUE)"
+        )
+    return None
 
 
-CHECKS: dict[str, Check] = {"labels": _labels, "reference-labels": _reference_labels, "attribute": _attribute}
+CHECKS: dict[str, Check] = {
+    "labels": _labels,
+    "reference-labels": _reference_labels,
+    "conditions": _conditions,
+    "attribute": _attribute,
+}
 
 
 def metric_requirements(metric: Any) -> frozenset[str]:

@@ -9,8 +9,8 @@ Protocol (every ``metric`` component):
   A confidence interval of a value ``<key>`` is reported as ``<key>_ci_low`` / ``<key>_ci_high``.
 - optional ``requires: set[str]`` (default empty): what the *data* must provide, checked by the evaluation
   for every row before ``compute`` is called. ``"labels"``: the evaluated clips carry class labels;
-  ``"reference-labels"``: the reference clips do; ``"attribute:<name>"``: every evaluated clip's sidecar
-  has the key ``<name>`` (no data source provides attributes yet, so such a metric is always skipped). A
+  ``"reference-labels"``: the reference clips do; ``"conditions"``: every evaluated clip's sidecar records the
+  condition it was generated for; ``"attribute:<name>"``: every such record has a numeric ``<name>``. A
   metric whose requirement a row cannot meet is skipped for that row and the reason is recorded in
   ``evaluation.json`` (``skipped``) and shown in the reports — never a crash, never a silent gap.
 - optional ``unusable_reason: str | None``: set when the metric was built without something it needs
@@ -22,12 +22,14 @@ Protocol (every ``metric`` component):
 - ``frames[F, D]``: every window embedding of every clip (float32), ``clip_index[F]``: its clip;
 - ``clips[N, D]``: per-clip embeddings, the mean of each clip's frames (float64);
 - ``paths[N]``: the clip files; ``labels[N]`` or ``None``: the class label of each clip when known
-  (generated files carry it in a ``<name>.json`` sidecar's ``label`` key or in a ``<label>/<file>`` folder).
+  (generated files carry it in a ``<name>.json`` sidecar's ``label`` key or in a ``<label>/<file>`` folder);
+  ``conditions[N]`` or ``None``: the condition record each clip was generated for (sidecar ``condition``).
 
 A metric decides which level it works on (``fd``: frames by default; ``kad``, ``prdc`` and ``logit-score``:
 clips). Built-ins: ``fd`` (Fréchet distance, bootstrap CI, optional FD∞ and per-class FD), ``kad`` (kernel
 audio distance, bootstrap CI), ``prdc`` (precision, recall, density, coverage, k = 5) and ``logit-score``
-(LS with a trained MLP classifier, plus label adherence with a bootstrap CI). Bootstrap intervals resample
+(LS with a trained MLP classifier, plus label adherence with a bootstrap CI) and ``attribute-adherence``
+(requested vs measured attribute values; reads the clips' audio and sidecars). Bootstrap intervals resample
 clips with replacement (``diffkit.metrics.bootstrap``).
 """
 
@@ -50,6 +52,7 @@ class Metric(Protocol):
 
 def components() -> list[ComponentSpec]:
     """Built-in metrics."""
+    from diffkit.metrics.attribute_adherence import AttributeAdherence, AttributeAdherenceConfig
     from diffkit.metrics.fd import FDConfig, FrechetDistance
     from diffkit.metrics.kad import KADConfig, KernelAudioDistance
     from diffkit.metrics.logit_score import LogitScore, LogitScoreConfig
@@ -83,5 +86,12 @@ def components() -> list[ComponentSpec]:
             LogitScore,
             LogitScoreConfig,
             "Logit score exp(E KL(p(y|x) ‖ p(y))) of a frozen-embedding MLP classifier; label adherence.",
+        ),
+        ComponentSpec(
+            "metric",
+            "attribute-adherence",
+            AttributeAdherence,
+            AttributeAdherenceConfig,
+            "Requested vs measured attribute (the conditioner's own feature function): MAE, bias, Pearson r.",
         ),
     ]

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from diffkit.errors import ConfigError
+from diffkit.errors import ConfigError, DiffkitError
 from diffkit.metrics.embedding_set import EmbeddingSet
 
 
@@ -24,11 +24,22 @@ def example_sets(dim: int = 4, clips: int = 24, seed: int = 0) -> tuple[Embeddin
 def check_metric(metric: Any) -> None:
     """``compute`` returns ``{str: finite float}``, the same numbers when called again (seeded randomness
     only), every ``<key>_ci_low ≤ <key>_ci_high`` with ``<key>`` reported too; ``requires``, when declared, is a
-    set of strings. A metric built without what it needs (``unusable_reason``) raises ConfigError instead."""
+    set of strings. A metric built without what it needs (``unusable_reason``) raises ConfigError instead, and one
+    whose ``requires`` the (unlabelled-condition) example sets cannot meet raises a DiffkitError."""
     requires = getattr(metric, "requires", frozenset())
     assert isinstance(requires, set | frozenset), f"requires must be a set of strings, got {requires!r}"
     assert all(isinstance(item, str) and item for item in requires), f"requires: {requires!r}"
     reference, generated = example_sets()
+    from diffkit.evaluation.requirements import unmet_requirement
+
+    if unmet_requirement(requires, reference, generated) is not None:
+        # the example sets carry no condition records: evaluation never calls such a metric on them, and a
+        # direct call must fail clearly instead of returning numbers
+        try:
+            metric.compute(reference, generated)
+        except DiffkitError:
+            return
+        raise AssertionError("compute on data that does not meet the metric's `requires` must raise a DiffkitError")
     if getattr(metric, "unusable_reason", None):
         try:
             metric.compute(reference, generated)

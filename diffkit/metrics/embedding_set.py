@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -13,13 +14,15 @@ class EmbeddingSet:
     """Frame embeddings ``frames[F, D]`` of N clips; ``clip_index[F]`` says which clip each frame belongs to.
 
     ``paths`` and ``labels`` have one entry per clip (a label is ``None`` when unknown); ``labels`` itself is
-    ``None`` when no clip carries one. Per-clip embeddings are the mean of a clip's frames.
+    ``None`` when no clip carries one. ``conditions``, likewise, holds each clip's requested condition record (from
+    its sidecar's ``condition``) or is ``None``. Per-clip embeddings are the mean of a clip's frames.
     """
 
     frames: np.ndarray
     clip_index: np.ndarray
     paths: tuple[str, ...]
     labels: tuple[str | None, ...] | None = None
+    conditions: tuple[dict[str, Any] | None, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.frames.ndim != 2:
@@ -30,6 +33,8 @@ class EmbeddingSet:
             raise ValueError("clip_index refers to a clip that has no path")
         if self.labels is not None and len(self.labels) != len(self.paths):
             raise ValueError("labels needs one entry per clip")
+        if self.conditions is not None and len(self.conditions) != len(self.paths):
+            raise ValueError("conditions needs one entry per clip")
 
     @classmethod
     def from_clips(
@@ -37,8 +42,9 @@ class EmbeddingSet:
         clips: Sequence[np.ndarray],
         paths: Sequence[str] | None = None,
         labels: Sequence[str | None] | None = None,
+        conditions: Sequence[dict[str, Any] | None] | None = None,
     ) -> EmbeddingSet:
-        """Stack per-clip ``[frames_i, D]`` arrays; ``labels`` all-``None`` collapses to ``None``."""
+        """Stack per-clip ``[frames_i, D]`` arrays; all-``None`` ``labels`` or ``conditions`` collapse to ``None``."""
         if not clips:
             raise ValueError("an EmbeddingSet needs at least one clip")
         paths = tuple(paths) if paths is not None else tuple(f"clip{i}" for i in range(len(clips)))
@@ -46,7 +52,15 @@ class EmbeddingSet:
         index = np.concatenate([np.full(len(c), i, dtype=np.int64) for i, c in enumerate(clips)])
         if labels is not None and all(label is None for label in labels):
             labels = None
-        return cls(frames, index, paths, tuple(labels) if labels is not None else None)
+        if conditions is not None and all(condition is None for condition in conditions):
+            conditions = None
+        return cls(
+            frames,
+            index,
+            paths,
+            tuple(labels) if labels is not None else None,
+            tuple(conditions) if conditions is not None else None,
+        )
 
     @property
     def dim(self) -> int:
@@ -112,11 +126,15 @@ class EmbeddingSet:
         new_id = np.cumsum(keep) - 1
         frame_mask = keep[self.clip_index]
         labels = None if self.labels is None else tuple(lab for lab, k in zip(self.labels, keep, strict=True) if k)
+        conditions = (
+            None if self.conditions is None else tuple(c for c, k in zip(self.conditions, keep, strict=True) if k)
+        )
         return EmbeddingSet(
             self.frames[frame_mask],
             new_id[self.clip_index[frame_mask]].astype(np.int64),
             tuple(p for p, k in zip(self.paths, keep, strict=True) if k),
             labels,
+            conditions,
         )
 
     def with_label(self, label: str) -> EmbeddingSet:

@@ -9,6 +9,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from diffkit.conditioning.adapter import raw_conditions
 from diffkit.config import validate_config
 from diffkit.errors import ConfigError
 from diffkit.inpainting import AudioContext, ContextMethod, sample_in_context
@@ -74,12 +75,17 @@ class Pipeline(nn.Module):
         """Device of the network's parameters."""
         return next(self.network.parameters()).device
 
+    def encode(self, conditions: Sequence[Any] | torch.Tensor) -> torch.Tensor:
+        """Condition vectors ``[B, dim]``: raw conditions, or condition records (mappings, e.g.
+        ``{"loudness": -20}``) that the conditioner reads through ``from_record`` (:mod:`diffkit.conditioning`)."""
+        return self.conditioner(self.conditioner.prepare(raw_conditions(self.conditioner, conditions)))
+
     # -- training ------------------------------------------------------------------------------
     def loss(
         self, audio: torch.Tensor, conditions: Sequence[Any] | torch.Tensor, generator: torch.Generator | None = None
     ) -> torch.Tensor:
         """Mean objective loss of a batch ``audio [B, C, T]``; conditions are dropped to null in training mode."""
-        cond = self.conditioner(self.conditioner.prepare(conditions))
+        cond = self.encode(conditions)
         if self.training:
             cond = self.conditioner.drop(cond, generator)
         sigma = self.objective.training_sigmas(self.schedule, audio.shape[0], generator=generator)
@@ -103,7 +109,7 @@ class Pipeline(nn.Module):
         """The guided, thresholded score S̃(x, σ) for these conditions (options override the configured ones)."""
         guidance = self._component("guidance", guidance_options)
         thresholding = self._component("thresholding", thresholding_options)
-        cond = self.conditioner(self.conditioner.prepare(conditions))
+        cond = self.encode(conditions)
         null = self.conditioner.null(cond.shape[0])
         return GuidedScore(self.scaled_score, cond, null, guidance, thresholding, guided_forward)
 

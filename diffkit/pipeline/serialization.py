@@ -36,6 +36,9 @@ TRAINING_FORMAT = "diffkit.training/2"
 LEGACY_FORMATS = {"diffkit.pipeline/1": FORMAT, "diffkit.training/1": TRAINING_FORMAT}
 CONFIG_KEY = "diffkit.config"
 FORMAT_KEY = "diffkit.format"
+#: Metadata key: slot → {kind, name, distribution, version} of every component, so a file naming a component that
+#: is not installed can say which distribution provided it.
+COMPONENTS_KEY = "diffkit.components"
 # Inside a training checkpoint the weights used for inference are the EMA copy, stored under this prefix.
 INFERENCE_PREFIX = {FORMAT: "", TRAINING_FORMAT: "ema."}
 
@@ -45,6 +48,47 @@ def config_json(pipeline: Pipeline) -> str:
     return json.dumps(
         {"model": pipeline.config.model_dump(mode="json"), "sampling": pipeline.sampling.model_dump(mode="json")}
     )
+
+
+def components_json(pipeline: Pipeline) -> str:
+    """The ``diffkit.components`` metadata of ``pipeline``: who provided each of its components."""
+    from diffkit.provenance import distribution_version
+    from diffkit.recipes.slots import component_paths, dotted
+
+    out = {}
+    for config in (pipeline.config, pipeline.sampling):
+        for path, component in component_paths(config):
+            distribution = component.spec(pipeline.registry).distribution
+            out[dotted(path)] = {
+                "kind": component.kind,
+                "name": component.name,
+                "distribution": distribution,
+                "version": distribution_version(distribution),
+            }
+    return json.dumps(out)
+
+
+def missing_providers(metadata: dict[str, str]) -> list[str]:
+    """For each component the file names that is not registered here: who provided it when the file was saved."""
+    from diffkit.registry import get_registry
+
+    try:
+        stored = json.loads(metadata.get(COMPONENTS_KEY, "{}"))
+    except ValueError:
+        return []
+    registry, notes = get_registry(), []
+    for slot, entry in stored.items() if isinstance(stored, dict) else ():
+        if not isinstance(entry, dict) or entry.get("name") in registry.names(entry.get("kind", "")):
+            continue
+        distribution, version = entry.get("distribution") or "?", entry.get("version")
+        if distribution.startswith("local:"):
+            fix = f"register it again in-process (diffkit --plugin {distribution[6:]}, or DIFFKIT_PLUGINS)"
+        else:
+            fix = f"pip install '{distribution}{f'>={version}' if version else ''}'"
+        provided = f"{distribution} {version}" if version else distribution
+        where = "" if slot == entry.get("kind") else f" (at {slot})"
+        notes.append(f"{entry.get('kind')} {entry.get('name')!r}{where} was provided by {provided}: {fix}")
+    return notes
 
 
 def stored_configs(metadata: dict[str, str], path: str | Path) -> tuple[str, dict[str, Any], dict[str, Any]]:
@@ -73,6 +117,7 @@ def save_pipeline(pipeline: Pipeline, path: str | Path, extra_metadata: dict[str
     metadata = {
         FORMAT_KEY: FORMAT,
         CONFIG_KEY: config_json(pipeline),
+        COMPONENTS_KEY: components_json(pipeline),
         **(extra_metadata or {}),
         **integrity_metadata(state),
     }
@@ -121,7 +166,9 @@ def load_pipeline(path: str | Path, device: torch.device | str = "cpu", verify: 
     try:
         pipeline = Pipeline(model, sampling)
     except DiffkitError as error:
-        raise CheckpointError(f"{path}: its stored config no longer builds: {error}") from None
+        providers = missing_providers(metadata)
+        hint = f" — not installed here: {'; '.join(providers)}" if providers else ""
+        raise CheckpointError(f"{path}: its stored config no longer builds: {error}{hint}") from None
     missing, unexpected = _compare(pipeline.state_dict(), tensors)
     if missing or unexpected:
         raise CheckpointError(

@@ -15,7 +15,7 @@ A missing or null stage section is skipped.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -38,8 +38,14 @@ class SampleSection(SamplingConfig):
 
     steps: int = Field(100, ge=1, le=100_000, description="Number of noise levels N of the sampler's grid.")
     seconds: float = Field(4.0, gt=0, le=3600, description="Duration of each generated clip.")
-    per_class: int = Field(2, ge=1, le=100_000, description="Clips generated per label.")
+    per_class: int = Field(2, ge=1, le=100_000, description="Clips generated per label (per condition record).")
     labels: list[str] | None = Field(None, description="Labels to generate; default: every class of the model.")
+    conditions: list[dict[str, Any] | str] | None = Field(
+        None,
+        description="Condition records to generate, e.g. [{loudness: -30}, {loudness: -15}] or [{tags: 'dog,rain'}] "
+        "(a string is a label); used after `labels`. Default (neither given): the conditioner's own list (every "
+        "class), or an error for conditioners that have none.",
+    )
     batch_size: int = Field(8, ge=1, le=65_536, description="Clips generated together (results do not depend on it).")
     seed: int = Field(0, ge=0, description="Clip i of the run uses seed + i.")
     checkpoint: Path | None = Field(None, description="Model to sample from; default: the one the train stage wrote.")

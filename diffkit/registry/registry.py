@@ -125,7 +125,11 @@ class Registry:
             available = ", ".join(self.names(kind)) or "none"
             failed = sorted({f"{p.distribution} ({p.plugin})" for p in self.problems})
             note = f" (plugins that failed to load, see `diffkit plugins`: {', '.join(failed)})" if failed else ""
-            raise RegistryError(f"unknown {kind} {name!r}; available {kind} components: {available}{note}")
+            raise RegistryError(
+                f"unknown {kind} {name!r}; available {kind} components: {available}{note}. A component of an "
+                "installed distribution appears once it is pip-installed; one registered in your own module reaches "
+                "the command line with `diffkit --plugin MODULE` (or DIFFKIT_PLUGINS=MODULE)"
+            )
         return self._specs[key]
 
     def build(self, kind: str, name: str, config: Any = None, /, **context: Any) -> Any:

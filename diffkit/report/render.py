@@ -46,12 +46,22 @@ def render_markdown(artifacts: RunArtifacts, title: str, where: Path, summary: d
         if artifacts.metric_notes:
             lines += [""] + [f"- {note}" for note in artifacts.metric_notes]
     if artifacts.clips:
-        lines += ["", "## Generated clips", "", "| label | seed | audio | spectrogram |", "|---|---|---|---|"]
+        lines += ["", "## Generated clips", "", "| condition | seed | audio | spectrogram |", "|---|---|---|---|"]
         for clip in artifacts.clips:
             png = f"![]({_rel(clip['png'], where)})" if clip["png"] else ""
             wav = _rel(clip["wav"], where)
-            lines.append(f"| {clip['label']} | {clip['seed']} | [{Path(wav).name}]({wav}) | {png} |")
+            lines.append(f"| {condition_text(clip)} | {clip['seed']} | [{Path(wav).name}]({wav}) | {png} |")
     return "\n".join(lines) + "\n"
+
+
+def condition_text(clip: dict[str, Any]) -> str:
+    """What a clip was generated for: its label, or its condition record as ``field=value`` pairs."""
+    condition = clip.get("condition")
+    if clip.get("label") is not None and (not condition or set(condition) == {"label"}):
+        return str(clip["label"])
+    if isinstance(condition, dict) and condition:
+        return ", ".join(f"{key}={value}" for key, value in condition.items())
+    return "" if clip.get("label") is None else str(clip["label"])
 
 
 def render_html(artifacts: RunArtifacts, title: str, where: Path, summary: dict[str, Any], embed: bool = True) -> str:
@@ -88,13 +98,13 @@ def render_html(artifacts: RunArtifacts, title: str, where: Path, summary: dict[
             parts.append("<ul>" + "".join(f"<li>{esc(note)}</li>" for note in artifacts.metric_notes) + "</ul>")
     if artifacts.clips:
         parts.append(
-            "<h2>Generated clips</h2><table><tr><th>label</th><th>seed</th><th>audio</th><th>spectrogram</th></tr>"
+            "<h2>Generated clips</h2><table><tr><th>condition</th><th>seed</th><th>audio</th><th>spectrogram</th></tr>"
         )
         for clip in artifacts.clips:
             wav = clip["wav"]
             picture = f"<img alt='spectrogram' src='{src(clip['png'], 'image/png')}'>" if clip["png"] else ""
             parts.append(
-                f"<tr><td>{esc(clip['label'])}</td><td>{clip['seed']}</td>"
+                f"<tr><td>{esc(condition_text(clip))}</td><td>{clip['seed']}</td>"
                 f"<td><audio controls preload='none' src='{src(wav, 'audio/wav')}'></audio><br>"
                 f"<a href='{esc(_rel(wav, where))}'>{esc(wav.name)}</a></td><td>{picture}</td></tr>"
             )

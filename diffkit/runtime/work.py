@@ -75,12 +75,14 @@ def sampling_work(
 
 def generation_work(pipeline: Any, request: Any) -> Work:
     """:func:`sampling_work` for the first batch of a :class:`~diffkit.stages.generate.GenerationRequest`."""
-    labels = [label for label in request.labels for _ in range(request.per_class)][: request.batch_size]
+    records = [record for record in request.records() for _ in range(request.per_class)][: request.batch_size]
     if request.init_audio is not None:
         length = int(request.init_audio.shape[-1])
+    elif request.context is not None:
+        length = int(request.context.audio.shape[-1])
     else:
         length = round(request.seconds * pipeline.sample_rate)
-    return sampling_work(pipeline, labels, length, request.guidance_options)
+    return sampling_work(pipeline, records, length, request.guidance_options)
 
 
 def embedding_work(embedder: Any, audio: torch.Tensor, sample_rate: int) -> Work:

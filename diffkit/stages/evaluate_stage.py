@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from diffkit.audio import save_audio
+from diffkit.datasets.splits import balanced_subset
 from diffkit.stages.context import RunContext
 from diffkit.stages.datasets import build_dataset
 
@@ -23,23 +24,6 @@ def export_split(ctx: RunContext, split: str, limit: int | None = None) -> Path:
         save_audio(folder / label / f"{index:05d}.wav", example.audio, dataset.sample_rate)
     done.write_text(f"{len(indices)}\n")
     return folder
-
-
-def balanced_subset(labels: list[int], limit: int | None) -> list[int]:
-    """Item indices, at most ``limit`` of them, taken round-robin over classes so every class is present."""
-    if limit is None or limit >= len(labels):
-        return list(range(len(labels)))
-    by_class: dict[int, list[int]] = {}
-    for index, label in enumerate(labels):
-        by_class.setdefault(label, []).append(index)
-    queues = [iter(members) for _, members in sorted(by_class.items())]
-    chosen: list[int] = []
-    while len(chosen) < limit:
-        for queue in queues:
-            index = next(queue, None)
-            if index is not None and len(chosen) < limit:
-                chosen.append(index)
-    return sorted(chosen)
 
 
 def run_evaluate(ctx: RunContext) -> None:

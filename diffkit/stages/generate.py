@@ -1,4 +1,4 @@
-"""Generating labelled clips from a pipeline: WAV + provenance sidecar + spectrogram per clip.
+"""Generating clips from a pipeline, one set per condition record: WAV + provenance sidecar + spectrogram per clip.
 
 Shared by the recipe's sample stage and ``diffkit sample``; each batch is written as soon as it is
 generated, so an interruption never loses finished clips.
@@ -15,6 +15,7 @@ import torch
 from rich.console import Console
 
 from diffkit.audio import save_audio
+from diffkit.conditioning import ConditionRecord, condition_help, condition_slug, to_records
 from diffkit.errors import ConditionError
 from diffkit.inpainting import AudioContext, ContextMethod
 from diffkit.pipeline import Pipeline
@@ -29,18 +30,19 @@ from diffkit.stages.progress import sampling_progress
 class GeneratedClip:
     """One generated clip and the files written for it."""
 
-    label: str
+    label: str | None
     seed: int
     wav: Path
     sidecar: Path
     spectrogram: Path
+    condition: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class GenerationRequest:
-    """What to generate and how."""
+    """What to generate and how: ``labels`` (each a ``{"label": name}`` record) and/or condition ``records``."""
 
-    labels: list[str]
+    labels: list[str] = field(default_factory=list)
     per_class: int = 1
     seconds: float = 4.0
     steps: int = 100
@@ -54,14 +56,26 @@ class GenerationRequest:
     context: AudioContext | None = None  # inpainting / continuation: known audio and mask
     context_method: ContextMethod | None = None
     context_record: dict[str, Any] | None = None  # what the sidecar records about the context
+    conditions: list[dict[str, Any]] | None = None
+
+    def records(self) -> list[ConditionRecord]:
+        """Every requested condition as a record: the labels first, then ``conditions``."""
+        return to_records([*self.labels, *(self.conditions or [])], "conditions")
+
+
+def check_conditions(pipeline: Pipeline, records: list[ConditionRecord], where: str = "conditions") -> None:
+    """Fail before generating anything when the model cannot encode a requested condition."""
+    if not records:
+        raise ConditionError(f"{where}: nothing to generate; {condition_help(pipeline.conditioner)}")
+    try:
+        pipeline.encode(records)
+    except ConditionError as error:
+        raise ConditionError(f"{where}: {error}") from None
 
 
 def check_labels(pipeline: Pipeline, labels: list[str], where: str = "labels") -> None:
-    """Fail before generating anything when a label is unknown to the model."""
-    try:
-        pipeline.conditioner.prepare(labels)
-    except ConditionError as error:
-        raise ConditionError(f"{where}: {error}") from None
+    """Fail before generating anything when a label is unknown to the model (label records)."""
+    check_conditions(pipeline, [{"label": name} for name in labels], where)
 
 
 def effective_settings(pipeline: Pipeline, request: GenerationRequest) -> dict[str, Any]:
@@ -82,11 +96,13 @@ def generate_clips(
     provenance: dict[str, Any],
     console: Console | None = None,
 ) -> list[GeneratedClip]:
-    """Generate ``per_class`` clips per label into ``out_dir/<label>/``; returns what was written."""
-    check_labels(pipeline, request.labels)
+    """Generate ``per_class`` clips per condition record into ``out_dir/<condition>/`` (a label's own name, or
+    ``field=value`` pairs: :func:`diffkit.conditioning.condition_slug`); returns what was written."""
+    records = request.records()
+    check_conditions(pipeline, records)
     use_threads(generation_work(pipeline, request), console=console)
     out = Path(out_dir)
-    jobs = [(label, k) for label in request.labels for k in range(request.per_class)]
+    jobs = [(record, k) for record in records for k in range(request.per_class)]
     settings = effective_settings(pipeline, request)
     provenance = {**provenance, "components": component_versions(pipeline.config, pipeline.sampling)}
     clips: list[GeneratedClip] = []
@@ -103,7 +119,7 @@ def generate_clips(
                 progress.update(task, completed=base + step)
 
             audio = pipeline.sample(
-                [label for label, _ in batch],
+                [record for record, _ in batch],
                 request.seconds if request.init_audio is None and request.context is None else None,
                 steps=request.steps,
                 sampler_options=request.sampler_options,
@@ -115,9 +131,9 @@ def generate_clips(
                 context=request.context,
                 context_method=request.context_method,
             ).cpu()
-            for (label, k), seed, clip in zip(batch, seeds, audio, strict=True):
+            for (record, k), seed, clip in zip(batch, seeds, audio, strict=True):
                 clips.append(
-                    _write_clip(out, label, k, seed, clip, pipeline.sample_rate, request, settings, provenance)
+                    _write_clip(out, record, k, seed, clip, pipeline.sample_rate, request, settings, provenance)
                 )
             produced += audio.shape[0] * audio.shape[-1] / pipeline.sample_rate
             progress.update(task, completed=base + request.steps, audio_seconds=produced)
@@ -126,7 +142,7 @@ def generate_clips(
 
 def _write_clip(
     out: Path,
-    label: str,
+    record: ConditionRecord,
     index: int,
     seed: int,
     audio: torch.Tensor,
@@ -135,15 +151,19 @@ def _write_clip(
     settings: dict[str, Any],
     provenance: dict[str, Any],
 ) -> GeneratedClip:
-    stem = out / _safe(label) / f"{_safe(label)}_{index:03d}"
+    slug = condition_slug(record)
+    label = str(record["label"]) if "label" in record else None
+    stem = out / slug / f"{slug}_{index:03d}"
     wav = save_audio(stem.with_suffix(".wav"), audio, sample_rate)
+    title = label if set(record) == {"label"} else ", ".join(f"{key}={value}" for key, value in record.items())
     generated = (request.context_record or {}).get("generated_seconds", ())
     picture = save_spectrogram(
-        stem.with_suffix(".png"), audio, sample_rate, title=f"{label} (seed {seed})", highlight=generated
+        stem.with_suffix(".png"), audio, sample_rate, title=f"{title} (seed {seed})", highlight=generated
     )
     sidecar = stem.with_suffix(".json")
-    record = {
+    data = {
         "label": label,
+        "condition": record,
         "seed": seed,
         "steps": request.steps,
         "seconds": audio.shape[-1] / sample_rate,
@@ -154,9 +174,5 @@ def _write_clip(
         **settings,
         **provenance,
     }
-    sidecar.write_text(json.dumps(record, indent=2, default=str))
-    return GeneratedClip(label, seed, wav, sidecar, picture)
-
-
-def _safe(name: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name) or "_"
+    sidecar.write_text(json.dumps(data, indent=2, default=str))
+    return GeneratedClip(label, seed, wav, sidecar, picture, dict(record))

@@ -1,16 +1,17 @@
-"""The sample stage: load the trained model, swap in the recipe's sampling components, generate per label."""
+"""The sample stage: load the trained model, swap in the recipe's sampling components, generate per condition."""
 
 from __future__ import annotations
 
-from diffkit.errors import ConfigError
+from diffkit.conditioning import condition_help, default_conditions, to_records
+from diffkit.errors import ConditionError, ConfigError
 from diffkit.inpainting.request import load_context
 from diffkit.pipeline import Pipeline
 from diffkit.stages.context import RunContext
-from diffkit.stages.generate import GenerationRequest, check_labels, generate_clips
+from diffkit.stages.generate import GenerationRequest, check_conditions, generate_clips
 
 
 def run_sample(ctx: RunContext) -> None:
-    """Generate ``per_class`` clips for each requested label into ``samples/``."""
+    """Generate ``per_class`` clips for each requested label or condition record into ``samples/``."""
     section = ctx.recipe.sample
     assert section is not None
     checkpoint = section.checkpoint or ctx.model_path
@@ -19,13 +20,21 @@ def run_sample(ctx: RunContext) -> None:
             f"sample.checkpoint: no model at {checkpoint}; run the train stage first or set sample.checkpoint"
         )
     pipeline = Pipeline.load(checkpoint, device=ctx.device(), sampling=section.sampling())
-    labels = section.labels or list(getattr(pipeline.conditioner, "labels", []))
-    if not labels:
-        raise ConfigError("sample.labels: the model's conditioner has no class list; name the labels to generate")
-    check_labels(pipeline, labels, "sample.labels")
+    try:
+        records = to_records([*(section.labels or []), *(section.conditions or [])], "sample.conditions")
+    except ConditionError as error:
+        raise ConfigError(str(error)) from None
+    if not records:
+        records = default_conditions(pipeline.conditioner) or []
+    if not records:
+        raise ConfigError(
+            "sample.conditions: the model's conditioner has no list of default conditions; name what to generate "
+            f"with sample.labels or sample.conditions — {condition_help(pipeline.conditioner)}"
+        )
+    check_conditions(pipeline, records, "sample.labels/conditions")
     context, record = load_context(section.context, pipeline.sample_rate) if section.context else (None, None)
     request = GenerationRequest(
-        labels=labels,
+        conditions=records,
         per_class=section.per_class,
         seconds=section.seconds,
         steps=section.steps,

@@ -4,9 +4,10 @@ Layout (``diffkit.training/2``; :meth:`diffkit.Pipeline.load` reads the ``ema.``
 
 - tensors ``model.<key>``, ``ema.<key>`` (pipeline state dicts), ``optim.<i>.<name>`` (the optimizer state of
   parameter ``i``), ``rng.<rank>.torch_cpu`` and ``rng.<rank>.cuda`` (global RNG states of every rank);
-- metadata ``diffkit.format``, ``diffkit.config`` (resolved model and sampling configs), ``diffkit.state`` (step, data
-  cursor, best validation loss, EMA updates, …), ``diffkit.train_config``, ``diffkit.classes``,
-  ``diffkit.optimizer`` (class, param_groups hyper-parameters, non-tensor state, parameter names),
+- metadata ``diffkit.format``, ``diffkit.config`` (resolved model and sampling configs), ``diffkit.components``
+  (who provided each component), ``diffkit.state`` (step, data cursor, best validation loss, EMA updates, …),
+  ``diffkit.train_config``, ``diffkit.classes``, ``diffkit.optimizer`` (class, param_groups hyper-parameters,
+  non-tensor state, parameter names),
   ``diffkit.rng`` (Python/NumPy states per rank), ``diffkit.versions``, ``diffkit.digest`` (SHA-256 over
   every tensor, so silent corruption inside the file is detected), plus caller keys such as ``diffkit.recipe``.
 """
@@ -36,10 +37,12 @@ from diffkit.io.integrity import (
 )
 from diffkit.pipeline import Pipeline
 from diffkit.pipeline.serialization import (
+    COMPONENTS_KEY,
     CONFIG_KEY,
     FORMAT_KEY,
     LEGACY_FORMATS,
     TRAINING_FORMAT,
+    components_json,
     config_json,
     read_checkpoint,
     stored_configs,
@@ -54,6 +57,7 @@ _STEP_FILE = re.compile(r"^step-(\d+)\.safetensors$")
 RESERVED_KEYS = {
     FORMAT_KEY,
     CONFIG_KEY,
+    COMPONENTS_KEY,
     "diffkit.state",
     "diffkit.train_config",
     "diffkit.classes",
@@ -178,6 +182,7 @@ def save_checkpoint(
     metadata = {
         FORMAT_KEY: TRAINING_FORMAT,
         CONFIG_KEY: config_json(pipeline),
+        COMPONENTS_KEY: components_json(pipeline),
         "diffkit.state": json.dumps(asdict(state)),
         "diffkit.train_config": train_config_json,
         "diffkit.classes": json.dumps(list(classes)),

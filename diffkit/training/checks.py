@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from diffkit.conditioning.source import ConditionSource
 from diffkit.datasets import Dataset
 from diffkit.errors import ConditionError, ConfigError
 from diffkit.pipeline import Pipeline
@@ -21,7 +22,7 @@ def check_metadata(extra: dict[str, str] | None) -> dict[str, str]:
 
 
 def check_data(pipeline: Pipeline, train_set: Dataset, valid_set: Dataset | None) -> None:
-    """The data must fit the pipeline: rate, channels, and class names the conditioner knows."""
+    """The data must fit the pipeline: rate, channels and class lists (conditions: :func:`check_conditions`)."""
     if len(train_set) == 0:
         raise ConfigError("the training set is empty; check the dataset path and split settings")
     for name, dataset in (("training", train_set), ("validation", valid_set)):
@@ -37,9 +38,33 @@ def check_data(pipeline: Pipeline, train_set: Dataset, valid_set: Dataset | None
     channels = train_set[0].audio.shape[0]
     if channels != pipeline.channels:
         raise ConfigError(f"the training clips have {channels} channel(s) but the pipeline models {pipeline.channels}")
-    try:  # every class name must be a condition the conditioner can encode (labels, tag lists, ...)
-        pipeline.conditioner.prepare(list(train_set.classes))
+
+
+#: Raw conditions encoded per call while checking a whole dataset.
+CHECK_CHUNK = 1024
+
+
+def check_conditions(pipeline: Pipeline, source: ConditionSource, dataset: Dataset, name: str = "training") -> None:
+    """Every item's condition must be one the conditioner can encode (labels it knows, values it accepts)."""
+    for first in range(0, source.size, CHECK_CHUNK):
+        try:
+            pipeline.conditioner.prepare(source.raw[first : first + CHECK_CHUNK])
+        except ConditionError as error:
+            if source.reads == ("label",):
+                what = f"classes ({', '.join(dataset.classes)})"
+            else:
+                what = f"condition records (e.g. {source.record(first)})"
+            owner = "dataset's" if name == "training" else f"{name} set's"
+            raise ConfigError(f"the conditioner cannot encode the {owner} {what}: {error}") from None
+
+
+def check_preview_conditions(pipeline: Pipeline, conditions: list | None) -> None:
+    """``train.preview_conditions`` must be records the conditioner can encode (checked before the first step)."""
+    if not conditions:
+        return
+    from diffkit.conditioning import to_records
+
+    try:
+        pipeline.encode(to_records(conditions, "train.preview_conditions"))
     except ConditionError as error:
-        raise ConfigError(
-            f"the conditioner cannot encode the dataset's classes ({', '.join(train_set.classes)}): {error}"
-        ) from None
+        raise ConfigError(f"train.preview_conditions: {error}") from None

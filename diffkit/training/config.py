@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import warnings
+from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from diffkit.config import StrictConfig
 from diffkit.device import DeviceSetting
+from diffkit.registry.component import Component, Slot
 
 Precision = Literal["auto", "fp32", "bf16"]
+#: The preview embedder's default: mel-stats with quarter-second windows, so short preview clips give frames.
+PREVIEW_EMBEDDER: dict[str, Any] = {"name": "mel-stats", "n_mels": 16, "window_seconds": 0.25, "hop_seconds": 0.125}
 
 
 class TrainConfig(StrictConfig):
@@ -59,11 +63,35 @@ class TrainConfig(StrictConfig):
         ge=1,
         description="Fixed noise levels per validation clip (the schedule's sampling grid of this many levels).",
     )
-    sample_every: int = Field(0, ge=0, description="Steps between audio samples written with the EMA weights; 0 = off.")
-    samples_per_class: int = Field(1, ge=1, description="Samples per class each time samples are written.")
-    sample_steps: int = Field(100, ge=1, description="Sampler steps N for these samples (paper: 100).")
+    sample_every: int = Field(
+        0,
+        ge=0,
+        description="Steps between previews: the fixed-seed preview clips generated with the EMA weights, written "
+        "as audio and scored (FD, label accuracy, attribute adherence); 0 = off.",
+    )
+    samples_per_class: int = Field(1, ge=1, description="Preview clips per preview condition (fixed seeds).")
+    preview_conditions: list[dict[str, Any] | str] | None = Field(
+        None,
+        description="Condition records (or label names) of the preview clips, e.g. [{loudness: -30}, {loudness: "
+        "-15}]; null = up to preview_clips records of the validation set (training set without one), spread over "
+        "its classes.",
+    )
+    preview_clips: int = Field(8, ge=1, description="Preview conditions taken from the data when none are given.")
+    preview_steps: int = Field(
+        50, ge=1, description="Sampler steps N of the preview clips (the cost: clips × N network evaluations)."
+    )
+    preview_metrics: bool = Field(
+        True, description="Score each preview (FD to fixed validation clips, label accuracy, attribute adherence)."
+    )
+    preview_embedder: Annotated[Component, Slot("embedder")] = Field(
+        default_factory=lambda: Component.resolve("embedder", PREVIEW_EMBEDDER),
+        description="Embedder of the preview FD and label classifier (default: short-window mel-stats).",
+    )
+    preview_reference_clips: int = Field(
+        64, ge=2, description="Validation clips the preview FD compares with (embedded once, at the start)."
+    )
     sample_seconds: float | None = Field(
-        None, gt=0, description="Length of these samples in seconds; None = clip_seconds."
+        None, gt=0, description="Length of the preview clips in seconds; None = clip_seconds."
     )
     checkpoint_every: int = Field(
         10_000, ge=1, description="Steps between training checkpoints (also written at the end)."
@@ -88,6 +116,20 @@ class TrainConfig(StrictConfig):
     tensorboard: bool = Field(
         True, description="Also write TensorBoard events when the tensorboard package is installed."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "sample_steps" in data:
+            warnings.warn(
+                "train.sample_steps is deprecated and will be removed in diffkit 0.3; use train.preview_steps",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            data = dict(data)
+            steps = data.pop("sample_steps")
+            data.setdefault("preview_steps", steps)
+        return data
 
     @field_validator("betas")
     @classmethod

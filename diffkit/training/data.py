@@ -10,9 +10,10 @@ the cursor and the step, and the result is the same with any number of DataLoade
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import torch
 from torch.utils.data import DataLoader
@@ -50,7 +51,8 @@ class BatchPlan(torch.utils.data.Dataset):
     """Map-style dataset whose item ``s`` is this rank's batch for step ``s`` (counting from 0).
 
     ``start_step`` and ``start`` (the cursor before that step) anchor the stream, so a run resumed
-    with a different batch size still continues where the data left off.
+    with a different batch size still continues where the data left off. ``conditions`` (one raw condition per
+    dataset item, :class:`diffkit.conditioning.source.ConditionSource`) replaces the label ids of a batch.
     """
 
     def __init__(
@@ -63,8 +65,10 @@ class BatchPlan(torch.utils.data.Dataset):
         world_size: int = 1,
         start_step: int = 0,
         start: Cursor | None = None,
+        conditions: Sequence[Any] | None = None,
     ) -> None:
         self.dataset = dataset
+        self.conditions = conditions
         self.size = len(dataset)
         self.batch_size = batch_size
         self.length = length
@@ -96,14 +100,18 @@ class BatchPlan(torch.utils.data.Dataset):
     def __len__(self) -> int:
         return 2**62
 
-    def __getitem__(self, step: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """(audio ``[B, C, length]``, label ids ``[B]``) of this rank's batch at ``step``."""
+    def __getitem__(self, step: int) -> tuple[torch.Tensor, torch.Tensor | list[Any]]:
+        """(audio ``[B, C, length]``, label ids ``[B]`` — or the items' raw conditions when the plan has
+        ``conditions``) of this rank's batch at ``step``."""
         crops = generator(self.seed, "crop", step, self.rank)
         clips, labels = [], []
-        for index in self.indices(step):
+        indices = self.indices(step)
+        for index in indices:
             example = self.dataset[index]
             clips.append(crop_or_pad(example.audio, self.length, generator=crops, random=True))
             labels.append(int(example.label))
+        if self.conditions is not None:
+            return torch.stack(clips), [self.conditions[index] for index in indices]
         return torch.stack(clips), torch.tensor(labels, dtype=torch.long)
 
 

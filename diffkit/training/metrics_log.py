@@ -1,7 +1,7 @@
 """Metrics as JSON lines (``metrics.jsonl``, one record per line) and, when installed, TensorBoard events.
 
 Every record has ``kind`` and ``step``; kinds: ``start``, ``train``, ``valid``, ``checkpoint``, ``samples``,
-``stop``, ``diverged``, ``end``.  See docs/training.md for the fields of each.
+``preview``, ``stop``, ``diverged``, ``end``.  See docs/training.md for the fields of each.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from diffkit.io import atomic_write
 
 METRICS_NAME = "metrics.jsonl"
 _SCALARS = {"train": ("loss", "grad_norm", "steps_per_sec", "ema_decay"), "valid": ("loss",)}
+#: Kinds whose every numeric field goes to TensorBoard (their keys depend on the conditioner).
+_ALL_NUMBERS = {"preview"}
 
 
 def read_metrics(path: str | Path) -> list[dict[str, Any]]:
@@ -71,9 +73,11 @@ class MetricsLog:
         self._file.flush()
         os.fsync(self._file.fileno())
         if self.writer is not None:
-            for name in _SCALARS.get(record.get("kind", ""), ()):
+            kind = record.get("kind", "")
+            names = [key for key in record if key != "step"] if kind in _ALL_NUMBERS else _SCALARS.get(kind, ())
+            for name in names:
                 value = record.get(name)
-                if isinstance(value, (int, float)):
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
                     self.writer.add_scalar(f"{record['kind']}/{name}", value, record["step"])
         return record
 

@@ -1,39 +1,47 @@
-"""Audio samples during training: every class, fixed seeds (comparable across steps), EMA weights."""
+"""Preview clips during training: fixed conditions and seeds (comparable across steps), EMA weights."""
 
 from __future__ import annotations
 
-import re
+import json
 from pathlib import Path
 
+import torch
+
 from diffkit.audio import save_audio
+from diffkit.conditioning.records import ConditionRecord, condition_slug
 from diffkit.pipeline import Pipeline
 
 SAMPLE_SEED = 1234
-
-
-def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name) or "class"
+#: Preview clips generated together.
+PREVIEW_BATCH = 8
+#: The file beside the preview clips naming each clip's condition record.
+CONDITIONS_NAME = "conditions.json"
 
 
 def write_samples(
     pipeline: Pipeline,
-    classes: list[str],
+    requests: list[ConditionRecord],
     folder: Path,
-    per_class: int,
+    per_condition: int,
     steps: int,
     seconds: float,
-) -> list[Path]:
-    """Write ``per_class`` WAVs per class to ``folder`` as ``<class>-<k>.wav``; same seeds every time."""
+) -> tuple[list[Path], torch.Tensor, list[ConditionRecord]]:
+    """Write ``per_condition`` WAVs per request to ``folder`` as ``<condition>-<k>.wav`` (same seeds every time)
+    and ``conditions.json``; returns the paths, the clips ``[N, C, T]`` and the request of each clip."""
     was_training = pipeline.training
     pipeline.eval()
-    conditions = [name for name in classes for _ in range(per_class)]
+    conditions = [record for record in requests for _ in range(per_condition)]
     seeds = [SAMPLE_SEED + i for i in range(len(conditions))]
-    paths = []
-    for first in range(0, len(conditions), 8):
-        audio = pipeline.sample(conditions[first : first + 8], seconds, steps=steps, seed=seeds[first : first + 8])
+    paths, clips, written = [], [], {}
+    for first in range(0, len(conditions), PREVIEW_BATCH):
+        chunk = slice(first, first + PREVIEW_BATCH)
+        audio = pipeline.sample(conditions[chunk], seconds, steps=steps, seed=seeds[chunk]).cpu()
         for offset, clip in enumerate(audio):
             index = first + offset
-            name = f"{_safe(conditions[index])}-{index % per_class}.wav"
+            name = f"{condition_slug(conditions[index])}-{index % per_condition}.wav"
             paths.append(save_audio(folder / name, clip, pipeline.sample_rate))
+            written[name] = conditions[index]
+        clips.append(audio)
+    (folder / CONDITIONS_NAME).write_text(json.dumps(written, indent=2))
     pipeline.train(was_training)
-    return paths
+    return paths, torch.cat(clips), conditions

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 import torch.distributed as dist
@@ -56,14 +57,14 @@ class TrainStep:
         self.params = [p for group in optimizer.param_groups for p in group["params"]]
 
     def __call__(
-        self, step: int, audio: torch.Tensor, labels: torch.Tensor, stop_requested: bool = False
+        self, step: int, audio: torch.Tensor, labels: torch.Tensor | Sequence[Any], stop_requested: bool = False
     ) -> StepOutcome:
-        """Train on (``audio`` [B, C, T], ``labels`` [B]) as step number ``step`` (0-based)."""
+        """Train on ``audio`` [B, C, T] with label ids ``[B]`` (or one raw condition per clip) as step ``step``."""
         runtime = self.runtime
         self.pipeline.train()
         self.optimizer.zero_grad(set_to_none=True)
         audio = audio.to(runtime.device, non_blocking=True)
-        conditions = [self.classes[int(i)] for i in labels]
+        conditions = [self.classes[int(i)] for i in labels] if isinstance(labels, torch.Tensor) else list(labels)
         noise = generator(self.config.seed, "noise", step, runtime.rank, device=runtime.device)
         with runtime.autocast():
             loss = self.pipeline.loss(audio, conditions, noise)

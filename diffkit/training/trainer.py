@@ -11,6 +11,7 @@ from typing import Any
 
 import torch.distributed as dist
 
+from diffkit.conditioning.source import ConditionSource
 from diffkit.config import validate_config
 from diffkit.datasets import Dataset
 from diffkit.errors import CheckpointError, ConfigError
@@ -19,13 +20,14 @@ from diffkit.pipeline import Pipeline
 from diffkit.runtime.threads import use_threads
 from diffkit.runtime.work import training_work
 from diffkit.training import checkpoint as ckpt
-from diffkit.training.checks import check_data, check_metadata
+from diffkit.training.checks import check_conditions, check_data, check_metadata, check_preview_conditions
 from diffkit.training.config import TrainConfig
 from diffkit.training.data import BatchPlan, Cursor, batches
 from diffkit.training.ema import EMA
 from diffkit.training.errors import TrainingDiverged, TrainingWarning
 from diffkit.training.metrics_log import METRICS_NAME, MetricsLog, read_metrics, truncate_after
 from diffkit.training.plot import plot_loss_curve
+from diffkit.training.preview import PreviewJudge, preview_conditions
 from diffkit.training.progress import ProgressBar
 from diffkit.training.result import TrainResult
 from diffkit.training.runtime import Runtime, running
@@ -88,6 +90,16 @@ class Trainer:
         self.callbacks = list(callbacks or [])
         self.length = round(config.clip_seconds * pipeline.sample_rate)
         check_data(pipeline, train_set, valid_set)
+        self.train_source = ConditionSource(train_set, pipeline.conditioner, "training")
+        check_conditions(pipeline, self.train_source, train_set)
+        self.valid_source = None
+        if valid_set is not None and len(valid_set) > 0:
+            self.valid_source = ConditionSource(valid_set, pipeline.conditioner, "validation")
+            check_conditions(pipeline, self.valid_source, valid_set, "validation")
+        if config.sample_every:
+            check_preview_conditions(pipeline, config.preview_conditions)
+        self.preview_requests: list[dict[str, Any]] | None = None
+        self.judge: PreviewJudge | None = None
         seed_globals(config.seed, runtime.rank)
         self.pipeline = pipeline.to(runtime.device)
         if runtime.distributed:
@@ -185,13 +197,22 @@ class Trainer:
             runtime.world_size,
             start_step=state.step,
             start=Cursor(state.epoch, state.position),
+            conditions=self.train_source.raw,
         )
         validation = None
         no_validation = self._no_validation_reason()
         if no_validation is None:
             clips = config.valid_batches * config.batch_size
-            validation = Validation(self.valid_set, clips, self.length, config.valid_sigmas, config.batch_size, runtime)
-        work = training_work(self.pipeline, self.classes, config.batch_size, self.length, runtime.autocast)
+            validation = Validation(
+                self.valid_set,
+                clips,
+                self.length,
+                config.valid_sigmas,
+                config.batch_size,
+                runtime,
+                conditions=self.valid_source.raw if self.valid_source is not None else None,
+            )
+        work = training_work(self.pipeline, self.train_source.raw, config.batch_size, self.length, runtime.autocast)
         self.threads = use_threads(work, announce=runtime.is_main)
         self._record({**self._start_record(resumed), "removed_temporaries": removed})
         if no_validation is not None and config.valid_every > 0:
@@ -334,16 +355,44 @@ class Trainer:
             self._save(self.out_dir / ckpt.CHECKPOINT_DIR / ckpt.BEST_NAME)
 
     def _samples(self) -> None:
+        """Write the preview clips of this step and, with ``preview_metrics``, log how they score (rank 0)."""
         step = self.state.step
         self.sampled_step = step
         if not self.runtime.is_main:
             return
+        config = self.config
+        started = time.perf_counter()
+        if self.preview_requests is None:
+            source, data = self.train_source, self.train_set
+            if self.valid_source is not None:
+                source, data = self.valid_source, self.valid_set
+            self.preview_requests = preview_conditions(
+                config.preview_conditions, source, data.labels, config.preview_clips
+            )
         folder = self.out_dir / "samples" / f"step-{step:08d}"
-        seconds = self.config.sample_seconds or self.config.clip_seconds
-        paths = write_samples(
-            self.ema.shadow, self.classes, folder, self.config.samples_per_class, self.config.sample_steps, seconds
+        seconds = config.sample_seconds or config.clip_seconds
+        paths, clips, requests = write_samples(
+            self.ema.shadow, self.preview_requests, folder, config.samples_per_class, config.preview_steps, seconds
         )
         self._record({"kind": "samples", "step": step, "folder": str(folder), "files": len(paths)})
+        if not config.preview_metrics:
+            return
+        record: dict[str, Any] = {"kind": "preview", "step": step, "clips": len(paths), "steps": config.preview_steps}
+        if self.judge is None:
+            reference = self.valid_set if self.valid_set is not None and len(self.valid_set) > 1 else self.train_set
+            self.judge = PreviewJudge(
+                self.ema.shadow.conditioner,
+                config.preview_embedder.build(),
+                self.train_set,
+                reference,
+                self.ema.shadow.sample_rate,
+                clips.shape[-1],
+                config.preview_reference_clips,
+            )
+            record["setup_seconds"] = self.judge.setup_seconds
+        record.update(self.judge(clips, requests))
+        record["seconds"] = time.perf_counter() - started
+        self._record(record)
 
     def _checkpoint(self) -> None:
         step = self.state.step

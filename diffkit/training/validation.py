@@ -8,7 +8,9 @@ on the number of processes (up to float summation order).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 import torch.distributed as dist
@@ -36,7 +38,14 @@ class Validation:
     """Holds the fixed validation clips of this rank and scores a pipeline on them."""
 
     def __init__(
-        self, dataset: Dataset, clips: int, length: int, levels: int, batch_size: int, runtime: Runtime
+        self,
+        dataset: Dataset,
+        clips: int,
+        length: int,
+        levels: int,
+        batch_size: int,
+        runtime: Runtime,
+        conditions: Sequence[Any] | None = None,
     ) -> None:
         size = len(dataset)
         count = min(clips, size)
@@ -45,15 +54,17 @@ class Validation:
         self.levels = levels
         self.batch_size = batch_size
         self.runtime = runtime
-        self.items: list[tuple[int, torch.Tensor, int]] = []
+        self.items: list[tuple[int, torch.Tensor, Any]] = []
         for index in chosen[runtime.rank :: runtime.world_size]:
             example = dataset[index]
             crop = crop_or_pad(example.audio, length, generator=generator(VALID_SEED, "valid-crop", index))
-            self.items.append((index, crop, int(example.label)))
+            self.items.append((index, crop, conditions[index] if conditions is not None else int(example.label)))
+        self.raw = conditions is not None
 
     @torch.no_grad()
-    def __call__(self, pipeline: Pipeline, classes: list[str]) -> ValidationResult:
-        """Loss of ``pipeline`` (put in eval mode: no condition dropout) on the fixed clips."""
+    def __call__(self, pipeline: Pipeline, classes: list[str] | None = None) -> ValidationResult:
+        """Loss of ``pipeline`` (put in eval mode: no condition dropout) on the fixed clips; ``classes`` names the
+        label ids when the validation was built without raw ``conditions``."""
         device = self.runtime.device
         was_training = pipeline.training
         pipeline.eval()
@@ -62,7 +73,8 @@ class Validation:
         for first in range(0, len(self.items), self.batch_size):
             chunk = self.items[first : first + self.batch_size]
             audio = torch.stack([crop for _, crop, _ in chunk]).to(device)
-            cond = pipeline.conditioner(pipeline.conditioner.prepare([classes[label] for _, _, label in chunk]))
+            raw = [c if self.raw else classes[c] for _, _, c in chunk]  # type: ignore[index]
+            cond = pipeline.encode(raw)
             noise = torch.stack(
                 [
                     torch.randn((self.levels, *crop.shape), generator=generator(VALID_SEED, "valid-noise", index))

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import diffkit
 
-from diffkit_tags.multi_hot import MultiHotConditioner, MultiHotConfig
+from diffkit_tags.multi_hot import MultiHotConditioner, MultiHotConfig, collect_tags
+from diffkit_tags.text import TextConditioner, TextConfig
 
 
 @diffkit.hookimpl
 def diffkit_components() -> list[diffkit.ComponentSpec]:
-    """The multi-hot conditioner."""
+    """The multi-hot and text conditioners."""
     return [
         diffkit.ComponentSpec(
             "conditioner",
@@ -18,5 +19,13 @@ def diffkit_components() -> list[diffkit.ComponentSpec]:
             MultiHotConfig,
             "Several tags per example → multi-hot vector → learnable projection (width 10v); zero null token.",
             example={"tags": ["rain", "wind", "thunder"]},
-        )
+            fit_data=collect_tags,
+        ),
+        diffkit.ComponentSpec(
+            "conditioner",
+            "text",
+            TextConditioner,
+            TextConfig,
+            "A short text (manifest column) → hashed bag of words and character n-grams → learnable projection.",
+        ),
     ]
