@@ -66,6 +66,7 @@ class RunEstimate:
     training_bytes: int | None = None
     activation_bytes: int | None = None
     sampling_bytes: int | None = None
+    available_bytes: int | None = None
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -73,6 +74,24 @@ class RunEstimate:
         """The largest of the stage estimates (the stages run one after another)."""
         values = [self.training_bytes, self.sampling_bytes, self.model.bytes if self.model else None]
         return max((v for v in values if v is not None), default=0)
+
+
+    def line(self) -> str:
+        """The console line printed before a run: each stage's memory and what the machine has."""
+        parts = [f"weights {human_bytes(self.model.bytes)}"] if self.model is not None else []
+        if self.training_bytes is not None:
+            parts.append(f"training {human_bytes(self.training_bytes)}")
+        if self.sampling_bytes is not None:
+            parts.append(f"sampling {human_bytes(self.sampling_bytes)}")
+        free = f" ({human_bytes(self.available_bytes)} available)" if self.available_bytes is not None else ""
+        return f"preflight: peak memory ≈ {', '.join(parts)}{free}"
+
+
+def sampling_memory(config: Any, batch: int, length: int) -> int:
+    """Bytes that generating ``batch`` clips of ``length`` samples needs: the weights and the peak activations
+    of one guided batch (conditional and unconditional together), from a meta-device forward pass."""
+    pipeline = meta_pipeline(config)
+    return _count(pipeline).bytes + inference_activation_bytes(pipeline, 2 * batch, length)
 
 
 def preflight_enabled(preflight: bool | None = None) -> bool:
@@ -267,6 +286,9 @@ class _PlaceholderData:
 
     classes = PLACEHOLDER_LABELS
 
+    def __init__(self, sample_rate: int) -> None:
+        self.sample_rate = sample_rate
+
     def __len__(self) -> int:
         return 1
 
@@ -282,12 +304,16 @@ def _recipe_pipeline(recipe: Recipe, estimate: RunEstimate) -> Any:
     from diffkit.registry.component import Component
     from diffkit.stages.train_stage import fit_to_data
 
-    config = fit_to_data(recipe.model, _PlaceholderData())
+    stand_in = Component.resolve("conditioner", {"name": "label", "labels": PLACEHOLDER_LABELS})
+    try:
+        config = fit_to_data(recipe.model, _PlaceholderData(recipe.model.sample_rate))
+    except (ConditionError, ConfigError) as error:  # e.g. a tag vocabulary read from fields the stand-in lacks
+        estimate.notes.append(f"conditioner estimated as a {len(PLACEHOLDER_LABELS)}-label conditioner ({error})")
+        return meta_pipeline(recipe.model.model_copy(update={"conditioner": stand_in}))
     try:
         return meta_pipeline(config)
     except ConditionError as error:  # e.g. a tag vocabulary that training takes from the dataset
         estimate.notes.append(f"conditioner estimated as a {len(PLACEHOLDER_LABELS)}-label conditioner ({error})")
-        stand_in = Component.resolve("conditioner", {"name": "label", "labels": PLACEHOLDER_LABELS})
         return meta_pipeline(config.model_copy(update={"conditioner": stand_in}))
 
 
@@ -358,6 +384,7 @@ def check_recipe(
     device = _recipe_device(recipe)
     free = available_memory(device) if available is None else available
     estimate = estimate_recipe(recipe, stages, weights_limit=free)
+    estimate.available_bytes = free
     where = f"{device.type.upper()} memory" if device.type == "cuda" else "memory"
     override = f"If the estimate is wrong, skip this check with {hint} (or {PREFLIGHT_ENV}=0)."
     model = estimate.model

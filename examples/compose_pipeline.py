@@ -112,7 +112,7 @@ def main() -> None:
 
     # 3. Sampling with the configured components (cfg γ = 2, dynamic thresholding, α = 2).
     seconds = args.seconds
-    use_threads(sampling_work(pipeline, LABELS, length, guidance=2.0))
+    use_threads(sampling_work(pipeline, LABELS, length, {"scale": 2.0}))
     sample = pipeline.sample(LABELS, seconds=seconds, steps=args.sample_steps, seed=0)
     written += save_clips(sample, out / "samples" / "cfg2", args.sample_rate)
 

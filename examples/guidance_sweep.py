@@ -209,7 +209,7 @@ def main() -> None:
 
     generated = {}
     first_batch = [label for label in labels for _ in range(args.per_class)][: args.batch_size]
-    use_threads(sampling_work(pipeline, first_batch, round(args.seconds * pipeline.sample_rate), guidance=2.0))
+    use_threads(sampling_work(pipeline, first_batch, round(args.seconds * pipeline.sample_rate), {"scale": 2.0}))
     for gamma in args.gammas:
         folder = out / "samples" / f"gamma-{gamma:g}"
         count = sample_gamma(pipeline, labels, gamma, args, folder)

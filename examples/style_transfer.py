@@ -90,7 +90,7 @@ def main() -> None:
     written.append(save_audio(out / "input.wav", init, pipeline.sample_rate))
     print(f"input {source}: {init.shape[-1] / pipeline.sample_rate:.2f} s at {pipeline.sample_rate} Hz")
 
-    use_threads(sampling_work(pipeline, labels, init.shape[-1], args.guidance))  # CPU threads: docs/threads.md
+    use_threads(sampling_work(pipeline, labels, init.shape[-1], {"scale": args.guidance}))  # docs/threads.md
     for start in args.start:
         # Keep the level spacing of a full N-step run: a lower start takes proportionally fewer steps.
         steps = max(2, round(args.steps * start))

@@ -39,7 +39,7 @@ def assert_wav(path: Path, sample_rate: int, frames: int) -> None:
 def test_every_example_has_docstring_smoke_flag_and_readme_line() -> None:
     readme = (EXAMPLES / "README.md").read_text()
     scripts = sorted(p for p in EXAMPLES.glob("*.py") if not p.name.startswith("_"))  # _example.py: shared helpers
-    assert len(scripts) == 6
+    assert len(scripts) == 7
     for script in scripts:
         source = script.read_text()
         assert source.startswith('"""'), script

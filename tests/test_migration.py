@@ -26,11 +26,12 @@ def test_a_0_1_0_model_file_loads_with_the_dsm_objective_and_its_sampling_compon
 
 
 def test_a_0_1_0_model_samples_what_0_1_0_sampled() -> None:
-    """0.1.0 ran the guided passes as one batched forward: with that strategy the sample is bit-identical."""
+    """0.1.0 ran the guided passes as one batched forward. With that strategy the sample was bit-identical on the
+    machine that wrote the fixture; another CPU's kernels may round the last bit differently (measured: 1.2e-7)."""
     expected = load_file(str(FIXTURES / "model-0.1.0-sample.safetensors"))["sample"]
     pipeline = Pipeline.load(MODEL_010)
     batched = pipeline.sample(["tone", "noise"], seconds=0.02, steps=4, seed=0, guided_forward="batched")
-    assert torch.equal(batched, expected)
+    torch.testing.assert_close(batched, expected, atol=1e-6, rtol=0)
     separate = pipeline.sample(["tone", "noise"], seconds=0.02, steps=4, seed=0, guided_forward="separate")
     torch.testing.assert_close(separate, expected, atol=1e-6, rtol=0)
 

@@ -160,15 +160,13 @@ def load_pipeline(path: str | Path, device: torch.device | str = "cpu", verify: 
     kind, model, sampling = stored_configs(metadata, path)
     if verify:
         verify_digest(path, tensors, metadata)
-        _check_size(path, model)
+        _check_size(path, model, metadata)
     prefix = INFERENCE_PREFIX[kind]
     tensors = {key[len(prefix) :]: value for key, value in tensors.items() if key.startswith(prefix)}
     try:
         pipeline = Pipeline(model, sampling)
     except DiffkitError as error:
-        providers = missing_providers(metadata)
-        hint = f" — not installed here: {'; '.join(providers)}" if providers else ""
-        raise CheckpointError(f"{path}: its stored config no longer builds: {error}{hint}") from None
+        raise _no_longer_builds(path, error, metadata) from None
     missing, unexpected = _compare(pipeline.state_dict(), tensors)
     if missing or unexpected:
         raise CheckpointError(
@@ -183,7 +181,14 @@ def load_pipeline(path: str | Path, device: torch.device | str = "cpu", verify: 
     return pipeline.to(device).eval()
 
 
-def _check_size(path: str | Path, config: dict) -> None:
+def _no_longer_builds(path: str | Path, error: DiffkitError, metadata: dict[str, str]) -> CheckpointError:
+    """The error for a stored config that does not build here, naming who provided its missing components."""
+    providers = missing_providers(metadata)
+    hint = f" — not installed here: {'; '.join(providers)}" if providers else ""
+    return CheckpointError(f"{path}: its stored config no longer builds: {error}{hint}")
+
+
+def _check_size(path: str | Path, config: dict, metadata: dict[str, str]) -> None:
     """Refuse, before building, a stored config whose weights cannot fit in memory (a damaged or hostile file)."""
     from diffkit.preflight import check_pipeline_config
 
@@ -192,7 +197,7 @@ def _check_size(path: str | Path, config: dict) -> None:
     except ResourceError as error:
         raise CheckpointError(str(error)) from None
     except DiffkitError as error:
-        raise CheckpointError(f"{path}: its stored config no longer builds: {error}") from None
+        raise _no_longer_builds(path, error, metadata) from None
 
 
 def _compare(expected: dict[str, torch.Tensor], found: dict[str, torch.Tensor]) -> tuple[list[str], list[str]]:
