@@ -57,6 +57,10 @@ def test_quickstart_smoke_end_to_end_in_a_subprocess(tmp_path: Path) -> None:
         timeout=600,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    said = result.stdout + result.stderr
+    assert "preflight: peak memory ≈ weights " in said and "training " in said and " available)" in said
+    for stage in ("train", "sample"):  # the preflight time estimate, then how it compared with the clock
+        assert f"estimate: {stage} ≈ " in said and f"{stage}: took " in said, said
     run = Path(f"{out}-smoke")
     wavs = sorted((run / "samples").glob("*/*.wav"))
     assert {w.parent.name for w in wavs} == {"tone", "impulses", "noise", "modulated", "chirp"}

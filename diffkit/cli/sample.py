@@ -131,6 +131,19 @@ def sample(
         context_method=context_method,
         context_record=context_record,
     )
+    _say_memory(pipeline, request)
     provenance = {"checkpoint": str(checkpoint), "diffkit_version": __import__("diffkit").__version__}
     clips = generate_clips(pipeline, request, out, provenance, Console())
     Console().print(f"wrote {len(clips)} clips to {out}", markup=False)
+
+
+def _say_memory(pipeline: Any, request: Any) -> None:
+    """The preflight line: the peak memory of one sampling batch, and what the device has free."""
+    from diffkit.preflight import available_memory, human_bytes, sampling_memory
+    from diffkit.runtime.work import request_length
+
+    batch = min(request.batch_size, len(request.records()) * request.per_class)
+    peak = sampling_memory(pipeline.config, batch, request_length(pipeline, request))
+    free = human_bytes(available_memory(pipeline.device))
+    line = f"preflight: sampling peak memory ≈ {human_bytes(peak)} for batches of {batch} ({free} available)"
+    Console(stderr=True).print(line, markup=False, highlight=False, soft_wrap=True)

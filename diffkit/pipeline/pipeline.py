@@ -107,8 +107,8 @@ class Pipeline(nn.Module):
         guided_forward: GuidedForward = "auto",
     ) -> GuidedScore:
         """The guided, thresholded score S̃(x, σ) for these conditions (options override the configured ones)."""
-        guidance = self._component("guidance", guidance_options)
-        thresholding = self._component("thresholding", thresholding_options)
+        guidance = self.sampling_component("guidance", guidance_options)
+        thresholding = self.sampling_component("thresholding", thresholding_options)
         cond = self.encode(conditions)
         null = self.conditioner.null(cond.shape[0])
         return GuidedScore(self.scaled_score, cond, null, guidance, thresholding, guided_forward)
@@ -151,7 +151,7 @@ class Pipeline(nn.Module):
         seeds = [seed + i for i in range(batch)] if isinstance(seed, int) else [int(s) for s in seed]
         if len(seeds) != batch:
             raise ConfigError(f"got {len(seeds)} seeds for {batch} conditions")
-        sampler = self._component("sampler", sampler_options)
+        sampler = self.sampling_component("sampler", sampler_options)
         device = self.device
         if context is None:
             if context_method is not None:
@@ -209,7 +209,7 @@ class Pipeline(nn.Module):
         total = self._length(seconds, length, None)
         return self.sample(conditions, context=AudioContext.continuation(audio, total), **options)
 
-    def _component(self, kind: str, options: Mapping[str, Any] | None) -> Any:
+    def sampling_component(self, kind: str, options: Mapping[str, Any] | None = None) -> Any:
         """The configured sampling component, or a copy built with ``options`` changed."""
         if not options:
             return getattr(self, kind)

@@ -15,6 +15,9 @@ import torch
 
 from diffkit.runtime.threads import Work
 
+WORK_SIGMA = 0.5
+"""The σ at which a sampling unit of work is timed (mid-range; with guidance it costs what a guided level costs)."""
+
 
 @contextmanager
 def _traceless(module: torch.nn.Module, training: bool) -> Iterator[None]:
@@ -67,7 +70,7 @@ def sampling_work(
         with _traceless(pipeline, False), torch.no_grad():
             score = pipeline.score_function(list(conditions), guidance_options)
             x = torch.randn(shape, generator=torch.Generator(device=device).manual_seed(0), device=device)
-            score(x, 0.5)
+            score(x, WORK_SIGMA)
 
     unit = f"sampling step (batch {shape[0]})"
     return Work("sample", shape[0] * shape[1] * length, unit, run, device.type)
@@ -76,13 +79,16 @@ def sampling_work(
 def generation_work(pipeline: Any, request: Any) -> Work:
     """:func:`sampling_work` for the first batch of a :class:`~diffkit.stages.generate.GenerationRequest`."""
     records = [record for record in request.records() for _ in range(request.per_class)][: request.batch_size]
+    return sampling_work(pipeline, records, request_length(pipeline, request), request.guidance_options)
+
+
+def request_length(pipeline: Any, request: Any) -> int:
+    """Samples of each clip a GenerationRequest produces (init audio's, the context's, or its seconds')."""
     if request.init_audio is not None:
-        length = int(request.init_audio.shape[-1])
-    elif request.context is not None:
-        length = int(request.context.audio.shape[-1])
-    else:
-        length = round(request.seconds * pipeline.sample_rate)
-    return sampling_work(pipeline, records, length, request.guidance_options)
+        return int(request.init_audio.shape[-1])
+    if request.context is not None:
+        return int(request.context.audio.shape[-1])
+    return round(request.seconds * pipeline.sample_rate)
 
 
 def embedding_work(embedder: Any, audio: torch.Tensor, sample_rate: int) -> Work:

@@ -7,6 +7,8 @@ generated, so an interruption never loses finished clips.
 from __future__ import annotations
 
 import json
+import math
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,8 +23,10 @@ from diffkit.inpainting import AudioContext, ContextMethod
 from diffkit.pipeline import Pipeline
 from diffkit.provenance import component_versions
 from diffkit.report.spectrogram import save_spectrogram
+from diffkit.runtime.estimate import sampling_estimate
 from diffkit.runtime.threads import use_threads
-from diffkit.runtime.work import generation_work
+from diffkit.runtime.work import WORK_SIGMA, generation_work
+from diffkit.samplers.cost import network_evaluations
 from diffkit.stages.progress import sampling_progress
 
 
@@ -100,9 +104,14 @@ def generate_clips(
     ``field=value`` pairs: :func:`diffkit.conditioning.condition_slug`); returns what was written."""
     records = request.records()
     check_conditions(pipeline, records)
-    use_threads(generation_work(pipeline, request), console=console)
+    work = generation_work(pipeline, request)
+    choice = use_threads(work, console=console)
     out = Path(out_dir)
     jobs = [(record, k) for record in records for k in range(request.per_class)]
+    estimate = sampling_estimate(work, choice, *_evaluations(pipeline, request, len(jobs)))
+    if estimate is not None:
+        _say(console, estimate.line())
+    started = time.perf_counter()
     settings = effective_settings(pipeline, request)
     provenance = {**provenance, "components": component_versions(pipeline.config, pipeline.sampling)}
     clips: list[GeneratedClip] = []
@@ -137,7 +146,25 @@ def generate_clips(
                 )
             produced += audio.shape[0] * audio.shape[-1] / pipeline.sample_rate
             progress.update(task, completed=base + request.steps, audio_seconds=produced)
+    if estimate is not None:
+        _say(console, estimate.check(time.perf_counter() - started))
     return clips
+
+
+def _evaluations(pipeline: Pipeline, request: GenerationRequest, clips: int) -> tuple[list[float], float]:
+    """Network evaluations of each batch's walk (RePaint resampling ≈ r× the steps), and those of one guided
+    score call at mid-range σ (the unit :func:`generation_work` times)."""
+    sampler = pipeline.sampling_component("sampler", request.sampler_options)
+    guidance = pipeline.sampling_component("guidance", request.guidance_options)
+    grid = sampler.sigmas(pipeline.schedule, request.steps, start=request.start)
+    walk = network_evaluations(sampler, grid, guidance)
+    passes = request.context_method.resample if request.context_method is not None else 1
+    batches = math.ceil(clips / request.batch_size)
+    return [walk * passes] * batches, 2.0 if guidance.needs_unconditional(WORK_SIGMA) else 1.0
+
+
+def _say(console: Console | None, line: str) -> None:
+    (console or Console(stderr=True)).print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 def _write_clip(

@@ -49,6 +49,7 @@ def run_recipe(
     ctx = RunContext(recipe, console or Console(), resume)
     if preflight_enabled(preflight):
         estimate = check_recipe(recipe, stages=selected)
+        ctx.console.print(estimate.line(), markup=False, highlight=False)
         for note in estimate.notes:
             ctx.console.print(f"preflight: {note}", markup=False, highlight=False)
     if "train" in selected:

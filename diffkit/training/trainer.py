@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -17,6 +18,7 @@ from diffkit.datasets import Dataset
 from diffkit.errors import CheckpointError, ConfigError
 from diffkit.io.atomic import remove_stale_temporaries
 from diffkit.pipeline import Pipeline
+from diffkit.runtime.estimate import training_estimate
 from diffkit.runtime.threads import use_threads
 from diffkit.runtime.work import training_work
 from diffkit.training import checkpoint as ckpt
@@ -36,6 +38,10 @@ from diffkit.training.seeding import capture_global_rng, restore_global_rng, see
 from diffkit.training.signals import StopRequest
 from diffkit.training.step import StepOutcome, TrainStep, make_optimizer
 from diffkit.training.validation import Validation
+
+TRAIN_STEP_OVERHEAD = 1.0
+"""Measured training step time over the timed forward + backward (optimiser, EMA, data, logging; see
+benchmarks/estimate_bench.py)."""
 
 Callback = Callable[[dict[str, Any]], None]
 LOSS_CURVE_NAME = "loss_curve.png"
@@ -214,6 +220,10 @@ class Trainer:
             )
         work = training_work(self.pipeline, self.train_source.raw, config.batch_size, self.length, runtime.autocast)
         self.threads = use_threads(work, announce=runtime.is_main)
+        self.estimate = training_estimate(work, self.threads, config.steps - state.step, TRAIN_STEP_OVERHEAD)
+        if self.estimate is not None and runtime.is_main:
+            _say(self.estimate.line())
+        self.started = time.perf_counter()
         self._record({**self._start_record(resumed), "removed_temporaries": removed})
         if no_validation is not None and config.valid_every > 0:
             self._warn(f"no validation: {no_validation}, so no validation loss is logged and no best.safetensors kept")
@@ -331,7 +341,10 @@ class Trainer:
                 self._save_model(step)  # a finished run resumed after its model file was removed
         if self.runtime.is_main:
             self._plot()
-        self._record({"kind": "end", "step": step, "interrupted": interrupted})
+        seconds = time.perf_counter() - self.started
+        self._record({"kind": "end", "step": step, "interrupted": interrupted, "seconds": seconds})
+        if self.estimate is not None and self.runtime.is_main and not interrupted:
+            _say(self.estimate.check(seconds))
 
     # -- periodic work ---------------------------------------------------------------------------
     def _validate(self, validation: Validation) -> None:
@@ -446,6 +459,7 @@ class Trainer:
             "valid_clips": len(self.valid_set) if self.valid_set is not None else 0,
             "clip_samples": self.length,
             "threads": self.threads.record(),
+            **(self.estimate.record() if self.estimate is not None else {}),
             "config": self.config.model_dump(mode="json"),
         }
 
@@ -478,3 +492,8 @@ class Trainer:
     def _plot(self) -> None:
         if self.runtime.is_main:
             plot_loss_curve(read_metrics(self.out_dir / METRICS_NAME), self.out_dir / LOSS_CURVE_NAME)
+
+
+def _say(line: str) -> None:
+    """One plain line on stderr (the estimate and how it compared)."""
+    print(line, file=sys.stderr, flush=True)
