@@ -8,6 +8,9 @@ and steps/s, and three measures of the generated clips, all at equal n:
 - ``report``: the run report's own label accuracy (mel-stats MLP of the evaluate stage);
 - ``fd`` / ``kad``: mel-stats FD and KAD against the real training split, with 95 % bootstrap intervals.
 
+A variant that overrides only ``sample.*`` keys does not retrain: it links the trained model of the same seed of the
+``--base`` variant and runs the sample and evaluate stages (its ``train_seconds`` are then the base's).
+
 Variants are named lists of dotted overrides in a YAML file (``--variants``)::
 
     best: []                                     # the base recipe itself
@@ -39,12 +42,28 @@ from diffkit.stages.runner import run_recipe
 from diffkit.training.metrics_log import read_metrics
 
 
-def run_variant(recipe: Path, overrides: list[str], seed: int, out: Path) -> dict[str, Any]:
-    """Train → sample → evaluate one (variant, seed); the numbers of its outputs."""
+def sampling_only(overrides: list[str]) -> bool:
+    """True when a variant changes only sampling settings: it reuses the base variant's trained models."""
+    return bool(overrides) and all(item.startswith("sample.") for item in overrides)
+
+
+def run_variant(
+    recipe: Path, overrides: list[str], seed: int, out: Path, trained: Path | None = None
+) -> dict[str, Any]:
+    """Train → sample → evaluate one (variant, seed); the numbers of its outputs. With ``trained`` (the run folder
+    of the same seed of the base variant), training is not repeated: its ``train/`` folder is linked and only the
+    sample and evaluate stages run."""
     overrides = [*overrides, f"train.seed={seed}", f"output_dir={out}", "report=null", "train.progress=false"]
     loaded = load_recipe(recipe, overrides)
     start = time.perf_counter()
-    run_recipe(loaded)
+    if trained is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        for folder in ("train", "real"):
+            if not (out / folder).exists():
+                (out / folder).symlink_to((trained / folder).resolve(), target_is_directory=True)
+        run_recipe(loaded, ["sample", "evaluate"])
+    else:
+        run_recipe(loaded)
     total = time.perf_counter() - start
     records = read_metrics(out / "train" / "metrics.jsonl")
     train_records = [r for r in records if r.get("kind") == "train"]
@@ -88,6 +107,7 @@ def main() -> None:
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--out", type=Path, default=Path("runs/ablation"))
     parser.add_argument("--name", default="learning_ablation", help="Result file stem in benchmarks/results/.")
+    parser.add_argument("--base", default="best", help="Variant whose trained models sampling-only variants reuse.")
     args = parser.parse_args()
     torch.set_num_threads(1)
     variants: dict[str, list[str]] = yaml.safe_load(args.variants.read_text())
@@ -98,7 +118,15 @@ def main() -> None:
         for seed in args.seeds:
             if any(run["seed"] == seed for run in done.get(name, [])):
                 continue  # resumable: a finished (variant, seed) is never run twice
-            result = run_variant(args.recipe, list(overrides or []), seed, args.out / name / f"seed-{seed}")
+            trained = None
+            if sampling_only(list(overrides or [])):
+                trained = args.out / args.base / f"seed-{seed}"
+                if not (trained / "train" / "model.safetensors").is_file():
+                    raise SystemExit(
+                        f"{name}: sampling-only variant, but {trained} holds no trained model; run the "
+                        f"{args.base!r} variant for seed {seed} first"
+                    )
+            result = run_variant(args.recipe, list(overrides or []), seed, args.out / name / f"seed-{seed}", trained)
             done.setdefault(name, []).append(result)
             state_file.parent.mkdir(parents=True, exist_ok=True)
             state_file.write_text(json.dumps(done, indent=2))

@@ -14,7 +14,7 @@ from pydantic import Field
 from torch import nn
 
 import diffkit
-from diffkit.conditioners import dropout_to_null
+from diffkit.conditioners import NullTokenMixin
 from diffkit.config import StrictConfig
 from diffkit.errors import ConditionError
 
@@ -32,7 +32,7 @@ class LevelConfig(StrictConfig):
     dropout: float = Field(0.0, ge=0.0, le=1.0)
 
 
-class LevelConditioner(nn.Module):
+class LevelConditioner(NullTokenMixin, nn.Module):
     """A level in dB → Linear(1, dim); reads the record field ``level``, measured from each clip."""
 
     reads = ("level",)
@@ -53,12 +53,6 @@ class LevelConditioner(nn.Module):
 
     def forward(self, prepared: torch.Tensor) -> torch.Tensor:
         return self.linear(prepared.to(self.linear.weight))
-
-    def null(self, batch: int) -> torch.Tensor:
-        return self.null_token.unsqueeze(0).expand(batch, -1)
-
-    def drop(self, cond: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-        return dropout_to_null(cond, self.null_token, self.config.dropout, generator)
 
     def metadata(self) -> dict[str, Any]:
         return {}

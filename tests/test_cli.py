@@ -70,7 +70,7 @@ def test_quickstart_smoke_end_to_end_in_a_subprocess(tmp_path: Path) -> None:
         assert wav.with_suffix(".png").stat().st_size > 0
         sidecar = json.loads(wav.with_suffix(".json").read_text())
         assert sidecar["label"] == wav.parent.name and sidecar["steps"] == 2
-        assert sidecar["guidance"] == {"name": "cfg", "scale": 2.0}
+        assert sidecar["guidance"] == {"name": "cfg", "scale": 1.0}  # recipes/quickstart.yaml
         assert sidecar["sampler"]["alpha"] == 2.0 and re.fullmatch(r"[0-9a-f]{16}", sidecar["recipe_hash"])
         network = {"name": "gblock-unet", "distribution": "diffkit", "version": "0.1.0"}
         assert sidecar["components"]["network"] == network

@@ -24,21 +24,14 @@ def requested_conditions(
 ) -> list[dict[str, Any]]:
     """The records ``-l``, ``--condition`` and ``--conditions`` ask for, else the conditioner's defaults (every
     class); a ConditionError (exit 2) saying what to pass when there are neither."""
-    from diffkit.conditioning import condition_help, default_conditions, parse_condition, read_conditions_file
-    from diffkit.errors import ConditionError
-    from diffkit.stages.generate import check_conditions
+    from diffkit.conditioning import parse_condition, read_conditions_file
+    from diffkit.stages.generate import check_conditions, conditions_or_defaults
 
     records: list[dict[str, Any]] = [{"label": name} for name in labels or []]
     records += [parse_condition(text) for text in assignments or []]
     if path is not None:
         records += read_conditions_file(path)
-    if not records:
-        records = default_conditions(pipeline.conditioner) or []
-        if not records:
-            raise ConditionError(
-                "this model's conditioner has no default conditions to generate, so say what to generate: "
-                f"{condition_help(pipeline.conditioner)}"
-            )
+    records = conditions_or_defaults(pipeline, records, "-l/--condition/--conditions")
     check_conditions(pipeline, records, "--label/--condition")
     return records
 

@@ -79,3 +79,19 @@ def components() -> list[ComponentSpec]:
             fit_data=fill_labels,
         )
     ]
+
+
+class NullTokenMixin:
+    """``null`` and ``drop`` for a conditioner that holds a learned ``null_token [dim]`` and a ``config.dropout``
+    (classifier-free guidance's unconditional input); mix it into the ``nn.Module``."""
+
+    null_token: torch.Tensor
+    config: Any
+
+    def null(self, batch: int) -> torch.Tensor:
+        """The null token repeated ``batch`` times."""
+        return self.null_token.unsqueeze(0).expand(batch, -1)
+
+    def drop(self, cond: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Replace rows by the null token with probability ``dropout``."""
+        return dropout_to_null(cond, self.null_token, self.config.dropout, generator)

@@ -9,7 +9,7 @@ import torch
 from pydantic import Field, field_validator
 from torch import nn
 
-from diffkit.conditioners import dropout_to_null
+from diffkit.conditioners import NullTokenMixin
 from diffkit.config import StrictConfig
 from diffkit.errors import ConditionError
 
@@ -33,7 +33,7 @@ class LabelConditionerConfig(StrictConfig):
         return labels
 
 
-class LabelConditioner(nn.Module):
+class LabelConditioner(NullTokenMixin, nn.Module):
     """Embedding lookup by label name or id; unknown labels are errors, never a silent default."""
 
     def __init__(self, config: LabelConditionerConfig | None = None) -> None:
@@ -73,14 +73,6 @@ class LabelConditioner(nn.Module):
     def forward(self, prepared: torch.Tensor) -> torch.Tensor:
         """Ids [B] → embeddings [B, dim]."""
         return self.embedding(prepared.to(self.embedding.weight.device))
-
-    def null(self, batch: int) -> torch.Tensor:
-        """The null token repeated ``batch`` times."""
-        return self.null_token.unsqueeze(0).expand(batch, -1)
-
-    def drop(self, cond: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-        """Replace rows by the null token with probability ``dropout``."""
-        return dropout_to_null(cond, self.null_token, self.config.dropout, generator)
 
     def metadata(self) -> dict[str, Any]:
         """Class names, stored with the model so sampling by name works after training."""

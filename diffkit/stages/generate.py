@@ -17,7 +17,7 @@ import torch
 from rich.console import Console
 
 from diffkit.audio import save_audio
-from diffkit.conditioning import ConditionRecord, condition_help, condition_slug, to_records
+from diffkit.conditioning import ConditionRecord, condition_help, condition_slug, default_conditions, to_records
 from diffkit.errors import ConditionError
 from diffkit.inpainting import AudioContext, ContextMethod
 from diffkit.pipeline import Pipeline
@@ -65,6 +65,20 @@ class GenerationRequest:
     def records(self) -> list[ConditionRecord]:
         """Every requested condition as a record: the labels first, then ``conditions``."""
         return to_records([*self.labels, *(self.conditions or [])], "conditions")
+
+
+def conditions_or_defaults(pipeline: Pipeline, records: list[ConditionRecord], how: str) -> list[ConditionRecord]:
+    """``records``, else the conditioner's default conditions (every class); a ConditionError saying ``how`` to
+    ask for conditions when there are neither."""
+    if records:
+        return records
+    defaults = default_conditions(pipeline.conditioner) or []
+    if not defaults:
+        raise ConditionError(
+            f"the model's conditioner has no default conditions to generate, so say what to generate with {how}: "
+            f"{condition_help(pipeline.conditioner)}"
+        )
+    return defaults
 
 
 def check_conditions(pipeline: Pipeline, records: list[ConditionRecord], where: str = "conditions") -> None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from diffkit.conditioning import condition_help, default_conditions, to_records
+from diffkit.conditioning import to_records
 from diffkit.errors import ConditionError, ConfigError
 from diffkit.inpainting.request import load_context
 from diffkit.pipeline import Pipeline
 from diffkit.stages.context import RunContext
-from diffkit.stages.generate import GenerationRequest, check_conditions, generate_clips
+from diffkit.stages.generate import GenerationRequest, check_conditions, conditions_or_defaults, generate_clips
 
 
 def run_sample(ctx: RunContext) -> None:
@@ -24,13 +24,10 @@ def run_sample(ctx: RunContext) -> None:
         records = to_records([*(section.labels or []), *(section.conditions or [])], "sample.conditions")
     except ConditionError as error:
         raise ConfigError(str(error)) from None
-    if not records:
-        records = default_conditions(pipeline.conditioner) or []
-    if not records:
-        raise ConfigError(
-            "sample.conditions: the model's conditioner has no list of default conditions; name what to generate "
-            f"with sample.labels or sample.conditions — {condition_help(pipeline.conditioner)}"
-        )
+    try:
+        records = conditions_or_defaults(pipeline, records, "sample.labels or sample.conditions")
+    except ConditionError as error:
+        raise ConfigError(f"sample.conditions: {error}") from None
     check_conditions(pipeline, records, "sample.labels/conditions")
     context, record = load_context(section.context, pipeline.sample_rate) if section.context else (None, None)
     request = GenerationRequest(

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import torch
-from diffkit.conditioners import dropout_to_null
+from diffkit.conditioners import NullTokenMixin
 from diffkit.conditioning.features import feature_values
 from diffkit.config import StrictConfig
 from diffkit.errors import ConditionError
@@ -97,7 +97,7 @@ class AttributesConfig(StrictConfig):
         return attributes
 
 
-class AttributeConditioner(nn.Module):
+class AttributeConditioner(NullTokenMixin, nn.Module):
     """Requests such as ``{"loudness": -20}`` (or ``-20``, ``"-20 dB"`` with one attribute) → vectors ``[B, dim]``."""
 
     def __init__(self, config: AttributesConfig | None = None) -> None:
@@ -168,14 +168,6 @@ class AttributeConditioner(nn.Module):
             embedded = embedding(u[:, index])
             parts.append(torch.where(given[:, index : index + 1], embedded, self.missing[index].expand_as(embedded)))
         return self.projection(torch.cat(parts, dim=-1))
-
-    def null(self, batch: int) -> torch.Tensor:
-        """The null token repeated ``batch`` times."""
-        return self.null_token.unsqueeze(0).expand(batch, -1)
-
-    def drop(self, cond: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-        """Replace rows by the null token with probability ``dropout``."""
-        return dropout_to_null(cond, self.null_token, self.config.dropout, generator)
 
     def metadata(self) -> dict[str, Any]:
         """Each attribute's trained range, unit and scale (stored with the model)."""

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import torch
-from diffkit.conditioners import dropout_to_null
+from diffkit.conditioners import NullTokenMixin
 from diffkit.config import StrictConfig
 from diffkit.errors import ConditionError
 from pydantic import Field, field_validator
@@ -51,7 +51,7 @@ class MultiHotConfig(StrictConfig):
         return tags
 
 
-class MultiHotConditioner(nn.Module):
+class MultiHotConditioner(NullTokenMixin, nn.Module):
     """Conditions on any non-empty set of known tags; unknown tags are ConditionErrors, never ignored."""
 
     def __init__(self, config: MultiHotConfig | None = None) -> None:
@@ -79,14 +79,6 @@ class MultiHotConditioner(nn.Module):
     def forward(self, prepared: torch.Tensor) -> torch.Tensor:
         """Multi-hot rows [B, v] → condition vectors [B, dim]."""
         return self.projection(prepared.to(self.projection.weight))
-
-    def null(self, batch: int) -> torch.Tensor:
-        """The null token repeated ``batch`` times."""
-        return self.null_token.unsqueeze(0).expand(batch, -1)
-
-    def drop(self, cond: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-        """Replace rows by the null token with probability ``dropout``."""
-        return dropout_to_null(cond, self.null_token, self.config.dropout, generator)
 
     def metadata(self) -> dict[str, Any]:
         """The tag vocabulary, stored with the model so sampling by tag name works after training."""

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import torch
-from diffkit.conditioners import dropout_to_null
+from diffkit.conditioners import NullTokenMixin
 from diffkit.config import StrictConfig
 from diffkit.errors import ConditionError
 from pydantic import Field, model_validator
@@ -45,7 +45,7 @@ def _bucket(token: str, buckets: int) -> int:
     return int.from_bytes(hashlib.blake2b(token.encode("utf-8"), digest_size=8).digest(), "big") % buckets
 
 
-class TextConditioner(nn.Module):
+class TextConditioner(NullTokenMixin, nn.Module):
     """Any non-empty text → vector ``[dim]``; see the module docstring."""
 
     def __init__(self, config: TextConfig | None = None) -> None:
@@ -88,14 +88,6 @@ class TextConditioner(nn.Module):
     def forward(self, prepared: torch.Tensor) -> torch.Tensor:
         """Hashed counts ``[B, buckets]`` → condition vectors ``[B, dim]``."""
         return self.projection(prepared.to(self.projection.weight))
-
-    def null(self, batch: int) -> torch.Tensor:
-        """The null token repeated ``batch`` times."""
-        return self.null_token.unsqueeze(0).expand(batch, -1)
-
-    def drop(self, cond: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-        """Replace rows by the null token with probability ``dropout``."""
-        return dropout_to_null(cond, self.null_token, self.config.dropout, generator)
 
     def metadata(self) -> dict[str, Any]:
         """How texts are hashed (stored with the model)."""
