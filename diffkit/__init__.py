@@ -3,6 +3,7 @@
 import os
 from typing import Any
 
+from diffkit.runtime.allocator import keep_freed_memory
 from diffkit.runtime.openmp import passive_waiting
 
 os.environ.update(passive_waiting())  # before torch loads OpenMP: idle workers sleep (docs/threads.md)
@@ -17,6 +18,8 @@ from diffkit.errors import (
 )
 from diffkit.pipeline import Pipeline, PipelineConfig
 from diffkit.registry import ComponentSpec, get_registry, hookimpl, register_plugin
+
+keep_freed_memory()  # freed tensors' memory is reused, not page-faulted back in (docs/threads.md)
 
 __version__ = "0.1.0"
 

@@ -2,6 +2,9 @@
 
 - :mod:`diffkit.runtime.openmp` asks OpenMP workers to sleep instead of spinning while they wait; it must
   run before ``import torch`` and therefore imports nothing heavy (``diffkit/__init__.py`` calls it first).
+- :mod:`diffkit.runtime.allocator` makes glibc's malloc keep freed memory for reuse (large tensors are otherwise
+  unmapped and page-faulted back in on every forward pass).
+- :mod:`diffkit.runtime.estimate` says how long a stage will take, and checks it when the stage ends.
 - :mod:`diffkit.runtime.machine` reads the facts: usable cores, how busy they are, what the user set.
 - :mod:`diffkit.runtime.calibrate` times a stage's own unit of work at candidate thread counts.
 - :mod:`diffkit.runtime.threads` decides the thread count from those facts and timings (pure), and applies it.
