@@ -121,3 +121,10 @@ def test_metric_errors() -> None:
     assert "train-classifier" in unusable.unusable_reason
     with pytest.raises(ConfigError, match="no classifier"):
         unusable.compute(generated, generated)
+
+
+def test_training_works_inside_no_grad() -> None:
+    """Scripts that sample under torch.no_grad can still train the classifier (it enables gradients itself)."""
+    with torch.no_grad():
+        _, report = train_classifier(_clusters(0), _clusters(1, 10), epochs=20, seed=0)
+    assert report.accuracy["validation"] >= 0.9

@@ -88,6 +88,7 @@ def _accuracy(model: EmbeddingClassifier, x: np.ndarray, y: np.ndarray) -> float
     return float((model.probabilities(x).argmax(axis=1) == y).mean())
 
 
+@torch.enable_grad()  # callable from code that runs under torch.no_grad (benchmarks, sampling scripts)
 def train_classifier(
     train: tuple[np.ndarray, Sequence[str]],
     validation: tuple[np.ndarray, Sequence[str]],
