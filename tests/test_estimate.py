@@ -63,3 +63,27 @@ def test_sampling_memory_grows_with_batch_and_length() -> None:
     config = tiny_config()
     small, wide, long = (sampling_memory(config, b, n) for b, n in ((1, 800), (4, 800), (1, 3200)))
     assert small < wide and small < long
+
+
+@pytest.mark.parametrize(("clips", "batch", "batches"), [(20, 8, 3), (1, 8, 1), (16, 8, 2)])
+def test_sampling_counts_every_batch_walk(clips: int, batch: int, batches: int) -> None:
+    from diffkit import Pipeline
+    from diffkit.stages.generate import GenerationRequest, _evaluations
+    from tests.conftest import tiny_config
+
+    pipeline = Pipeline(tiny_config())
+    request = GenerationRequest(labels=["tone"], per_class=clips, seconds=0.01, steps=4, batch_size=batch)
+    walks, per_unit = _evaluations(pipeline, request, clips)
+    assert walks == [pipeline.sampler.evaluations(4, pipeline.guidance, pipeline.schedule)] * batches
+    assert per_unit == (2.0 if pipeline.guidance.needs_unconditional(0.5) else 1.0)
+
+
+def test_a_last_smaller_batch_is_timed_on_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    import diffkit.runtime.estimate as estimate_module
+
+    full = Work("sample", 8, "batch 8", lambda: None)
+    last = Work("sample", 2, "batch 2", lambda: None)
+    monkeypatch.setattr(estimate_module, "time_unit", lambda work, choice=None: 1.0 if work is full else 0.5)
+    estimate = estimate_module.sampling_estimate(full, None, [20.0, 20.0, 20.0], 2.0, last)
+    assert estimate is not None and estimate.units == 30
+    assert estimate.seconds == pytest.approx(10 * 1.0 + 10 * 1.0 + 10 * 0.5)

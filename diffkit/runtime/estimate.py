@@ -33,18 +33,21 @@ class TimeEstimate:
     seconds_per_unit: float
     unit: str
     scale: float = 1.0
+    extra_seconds: float = 0.0
+    extra: str = ""
 
     @property
     def seconds(self) -> float:
         """The estimated wall time of the stage."""
-        return self.units * self.seconds_per_unit * self.scale
+        return self.units * self.seconds_per_unit * self.scale + self.extra_seconds
 
     def line(self) -> str:
         """The console line printed before the stage starts."""
         units = f"{self.units:g}" if self.units == int(self.units) else f"{self.units:.1f}"
+        extra = f" + {self.extra}" if self.extra else ""
         return (
             f"estimate: {self.stage} ≈ {duration(self.seconds)} ({units} × {self.unit}, "
-            f"{self.seconds_per_unit:.3g} s each)"
+            f"{self.seconds_per_unit:.3g} s each{extra})"
         )
 
     def check(self, measured: float) -> str:
@@ -99,22 +102,40 @@ def sampling_estimate(
     choice: ThreadChoice | None,
     batch_evaluations: Sequence[float],
     evaluations_per_unit: float,
+    last: Work | None = None,
 ) -> TimeEstimate | None:
     """Sampling time: ``batch_evaluations`` network evaluations per batch, the unit (one guided score call of a
-    full batch) costing ``evaluations_per_unit`` of them. A last, smaller batch is counted as a full one."""
+    batch, ``work``) costing ``evaluations_per_unit`` of them. ``last``: the unit of a last, smaller batch, timed
+    on its own (a batch of 2 does not take a quarter of a batch of 8's time)."""
     seconds = time_unit(work, choice)
     if seconds is None:
         return None
-    units = sum(batch_evaluations) / max(evaluations_per_unit, 1.0)
-    return TimeEstimate("sample", units, seconds, f"guided score call ({work.unit})")
+    calls = [count / max(evaluations_per_unit, 1.0) for count in batch_evaluations]
+    total = sum(calls) * seconds
+    if last is not None and calls:
+        last_seconds = time_unit(last)
+        if last_seconds is not None:
+            total += calls[-1] * (last_seconds - seconds)
+    units = sum(calls)
+    return TimeEstimate("sample", units, total / max(units, 1e-12), f"guided score call ({work.unit})")
 
 
 def training_estimate(
-    work: Work, choice: ThreadChoice | None, steps: int, overhead: float = 1.0
+    work: Work,
+    choice: ThreadChoice | None,
+    steps: int,
+    overhead: float = 1.0,
+    validation: tuple[Work, int] | None = None,
 ) -> TimeEstimate | None:
     """Training time for ``steps`` steps of ``work`` (forward + backward), times ``overhead`` for the optimiser,
-    EMA, data and validation."""
+    EMA and data; ``validation`` = (one forward-only batch, how many the run's validations make) adds their time."""
     seconds = time_unit(work, choice)
     if seconds is None or steps <= 0:
         return None
-    return TimeEstimate("train", steps, seconds, "training forward + backward", overhead)
+    extra_seconds, extra = 0.0, ""
+    if validation is not None and validation[1] > 0:
+        forward = time_unit(validation[0])
+        if forward is not None:
+            extra_seconds = forward * validation[1]
+            extra = f"validation {validation[1]} × forward, {forward:.3g} s each"
+    return TimeEstimate("train", steps, seconds, "training forward + backward", overhead, extra_seconds, extra)

@@ -37,8 +37,10 @@ def training_work(
     batch_size: int,
     length: int,
     autocast: Callable[[], Any] | None = None,
+    backward: bool = True,
 ) -> Work:
-    """One training forward and backward of ``pipeline.loss`` on a random batch ``[batch, C, length]``.
+    """One training forward and backward of ``pipeline.loss`` on a random batch ``[batch, C, length]``
+    (``backward=False``: the forward alone, without gradients — a validation batch at one σ).
 
     The optimizer and EMA updates are left out (element-wise over the parameters, a small share of a step).
     """
@@ -47,16 +49,18 @@ def training_work(
     labels = [conditions[i % len(conditions)] for i in range(batch_size)]
 
     def run() -> None:
-        with _traceless(pipeline, True):
+        with _traceless(pipeline, backward), torch.set_grad_enabled(backward):
             noise = torch.Generator(device=device).manual_seed(0)
             audio = torch.rand(shape, generator=noise, device=device) * 2 - 1
             with autocast() if autocast is not None else torch.autocast(device.type, enabled=False):
                 loss = pipeline.loss(audio, labels, noise)
-            loss.float().backward()
+            if backward:
+                loss.float().backward()
         for parameter in pipeline.parameters():
             parameter.grad = None
 
-    return Work("train", batch_size * shape[1] * length, "train step", run, device.type)
+    unit = "train step" if backward else "validation batch"
+    return Work("train", batch_size * shape[1] * length, unit, run, device.type)
 
 
 def sampling_work(

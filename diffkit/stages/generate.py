@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import math
+import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from diffkit.provenance import component_versions
 from diffkit.report.spectrogram import save_spectrogram
 from diffkit.runtime.estimate import sampling_estimate
 from diffkit.runtime.threads import use_threads
-from diffkit.runtime.work import WORK_SIGMA, generation_work
+from diffkit.runtime.work import WORK_SIGMA, generation_work, request_length, sampling_work
 from diffkit.samplers.cost import network_evaluations
 from diffkit.stages.progress import sampling_progress
 
@@ -122,12 +123,21 @@ def generate_clips(
     choice = use_threads(work, console=console)
     out = Path(out_dir)
     jobs = [(record, k) for record in records for k in range(request.per_class)]
-    estimate = sampling_estimate(work, choice, *_evaluations(pipeline, request, len(jobs)))
-    if estimate is not None:
-        _say(console, estimate.line())
-    started = time.perf_counter()
     settings = effective_settings(pipeline, request)
     provenance = {**provenance, "components": component_versions(pipeline.config, pipeline.sampling)}
+    rest = len(jobs) % request.batch_size if len(jobs) > request.batch_size else 0
+    last = None
+    if rest:
+        last_records = [record for record, _ in jobs[-rest:]]
+        last = sampling_work(pipeline, last_records, request_length(pipeline, request), request.guidance_options)
+    estimate = sampling_estimate(work, choice, *_evaluations(pipeline, request, len(jobs)), last)
+    if estimate is not None:
+        writing = _writing_seconds(pipeline, request, records[0], settings, provenance)
+        estimate = replace(
+            estimate, extra_seconds=writing * len(jobs), extra=f"writing {len(jobs)} clips, {writing:.2g} s each"
+        )
+        _say(console, estimate.line())
+    started = time.perf_counter()
     clips: list[GeneratedClip] = []
     batches = [jobs[i : i + request.batch_size] for i in range(0, len(jobs), request.batch_size)]
     with sampling_progress(console) as progress:
@@ -175,6 +185,21 @@ def _evaluations(pipeline: Pipeline, request: GenerationRequest, clips: int) -> 
     passes = request.context_method.resample if request.context_method is not None else 1
     batches = math.ceil(clips / request.batch_size)
     return [walk * passes] * batches, 2.0 if guidance.needs_unconditional(WORK_SIGMA) else 1.0
+
+
+def _writing_seconds(
+    pipeline: Pipeline,
+    request: GenerationRequest,
+    record: ConditionRecord,
+    settings: dict[str, Any],
+    provenance: dict[str, Any],
+) -> float:
+    """Seconds to write one clip's WAV, spectrogram and sidecar (timed on a silent clip in a scratch folder)."""
+    silent = torch.zeros(pipeline.channels, request_length(pipeline, request))
+    with tempfile.TemporaryDirectory() as scratch:
+        start = time.perf_counter()
+        _write_clip(Path(scratch), record, 0, 0, silent, pipeline.sample_rate, request, settings, provenance)
+        return time.perf_counter() - start
 
 
 def _say(console: Console | None, line: str) -> None:

@@ -39,9 +39,9 @@ from diffkit.training.signals import StopRequest
 from diffkit.training.step import StepOutcome, TrainStep, make_optimizer
 from diffkit.training.validation import Validation
 
-TRAIN_STEP_OVERHEAD = 1.0
-"""Measured training step time over the timed forward + backward (optimiser, EMA, data, logging; see
-benchmarks/estimate_bench.py)."""
+TRAIN_STEP_OVERHEAD = 1.2
+"""A training step's time over its timed forward + backward: the optimiser, EMA, clipping and data (measured on the
+quickstart: 0.188 s per logged step against 0.151 s timed; benchmarks/estimate_bench.py)."""
 
 Callback = Callable[[dict[str, Any]], None]
 LOSS_CURVE_NAME = "loss_curve.png"
@@ -220,7 +220,9 @@ class Trainer:
             )
         work = training_work(self.pipeline, self.train_source.raw, config.batch_size, self.length, runtime.autocast)
         self.threads = use_threads(work, announce=runtime.is_main)
-        self.estimate = training_estimate(work, self.threads, config.steps - state.step, TRAIN_STEP_OVERHEAD)
+        self.estimate = training_estimate(
+            work, self.threads, config.steps - state.step, TRAIN_STEP_OVERHEAD, self._validation_work(validation)
+        )
         if self.estimate is not None and runtime.is_main:
             _say(self.estimate.line())
         self.started = time.perf_counter()
@@ -260,6 +262,19 @@ class Trainer:
             ema=self.ema.shadow,
             signal=stop.signal_name if interrupted else None,
         )
+
+    def _validation_work(self, validation: Validation | None) -> tuple[Any, int] | None:
+        """One validation batch's forward and how many the rest of the run makes (for the time estimate)."""
+        if validation is None:
+            return None
+        config, step = self.config, self.state.step
+        passes = (0 if step else 1) + (config.steps // config.valid_every - step // config.valid_every)
+        passes += 0 if config.steps % config.valid_every == 0 else 1  # the final validation
+        batches = -(-len(validation.items) // config.batch_size) * validation.levels
+        work = training_work(
+            self.pipeline, self.train_source.raw, config.batch_size, self.length, self.runtime.autocast, False
+        )
+        return work, passes * batches
 
     def _no_validation_reason(self) -> str | None:
         """Why this run has no validation loss, or None when it has one."""
