@@ -24,8 +24,8 @@ from diffkit.inpainting import AudioContext, ContextMethod
 from diffkit.pipeline import Pipeline
 from diffkit.provenance import component_versions
 from diffkit.report.spectrogram import save_spectrogram
-from diffkit.runtime.estimate import sampling_estimate
-from diffkit.runtime.threads import use_threads
+from diffkit.runtime.estimate import TimeEstimate, sampling_estimate
+from diffkit.runtime.threads import ThreadChoice, Work, use_threads
 from diffkit.runtime.work import WORK_SIGMA, generation_work, request_length, sampling_work
 from diffkit.samplers.cost import network_evaluations
 from diffkit.stages.progress import sampling_progress
@@ -125,17 +125,8 @@ def generate_clips(
     jobs = [(record, k) for record in records for k in range(request.per_class)]
     settings = effective_settings(pipeline, request)
     provenance = {**provenance, "components": component_versions(pipeline.config, pipeline.sampling)}
-    rest = len(jobs) % request.batch_size if len(jobs) > request.batch_size else 0
-    last = None
-    if rest:
-        last_records = [record for record, _ in jobs[-rest:]]
-        last = sampling_work(pipeline, last_records, request_length(pipeline, request), request.guidance_options)
-    estimate = sampling_estimate(work, choice, *_evaluations(pipeline, request, len(jobs)), last)
+    estimate = _time_estimate(pipeline, request, [record for record, _ in jobs], work, choice, settings, provenance)
     if estimate is not None:
-        writing = _writing_seconds(pipeline, request, records[0], settings, provenance)
-        estimate = replace(
-            estimate, extra_seconds=writing * len(jobs), extra=f"writing {len(jobs)} clips, {writing:.2g} s each"
-        )
         _say(console, estimate.line())
     started = time.perf_counter()
     clips: list[GeneratedClip] = []
@@ -173,6 +164,30 @@ def generate_clips(
     if estimate is not None:
         _say(console, estimate.check(time.perf_counter() - started))
     return clips
+
+
+def _time_estimate(
+    pipeline: Pipeline,
+    request: GenerationRequest,
+    records: list[ConditionRecord],
+    work: Work,
+    choice: ThreadChoice,
+    settings: dict[str, Any],
+    provenance: dict[str, Any],
+) -> TimeEstimate | None:
+    """How long generating one clip per entry of ``records`` will take: the walks of every batch (a last, smaller
+    batch timed on its own) plus writing each clip."""
+    rest = len(records) % request.batch_size if len(records) > request.batch_size else 0
+    last = None
+    if rest:
+        length = request_length(pipeline, request)
+        last = sampling_work(pipeline, records[-rest:], length, request.guidance_options)
+    estimate = sampling_estimate(work, choice, *_evaluations(pipeline, request, len(records)), last)
+    if estimate is None:
+        return None
+    writing = _writing_seconds(pipeline, request, records[0], settings, provenance)
+    clips = len(records)
+    return replace(estimate, extra_seconds=writing * clips, extra=f"writing {clips} clips, {writing:.2g} s each")
 
 
 def _evaluations(pipeline: Pipeline, request: GenerationRequest, clips: int) -> tuple[list[float], float]:
