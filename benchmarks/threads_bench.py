@@ -3,11 +3,14 @@
 The measured step is the trainer's own (:class:`diffkit.training.step.TrainStep`: ``Pipeline.loss``, backward,
 clipping, Adam, EMA) for the quickstart model: gblock-unet preset ``small``, 8 kHz, batch 8 × 0.5 s clips.
 
-Two conditions: the machine as found, and the same with one extra busy core (the benchmark starts a
-pure-Python spinning process, unpinned unless ``--pin``, and stops it afterwards). Each setting runs in a
-fresh subprocess, since the OpenMP wait policy is fixed when torch loads:
+Three conditions: the machine as found; the same with one extra busy core (the benchmark starts a
+pure-Python spinning process, unpinned unless ``--pin``, and stops it afterwards); and that busy core
+arriving *after* the worker chose its threads and warmed up (the worker starts it just before the timed
+steps, which then last ``--late-seconds``): what a long run sees when the machine gets busy, and what
+diffkit's load watch (:mod:`diffkit.runtime.load_watch`) answers. Each setting runs in a fresh subprocess,
+since the OpenMP wait policy is fixed when torch loads:
 
-- ``auto``: imports diffkit first (so ``OMP_WAIT_POLICY=PASSIVE`` applies), then lets
+- ``auto``: imports diffkit first (so diffkit's wait policy, decided from the load at import, applies), then lets
   :func:`diffkit.runtime.threads.use_threads` choose, exactly as the trainer does; the calibration time
   is reported separately and is not part of steps/s;
 - ``1 thread``, ``2 threads``: torch's defaults (torch imported first, so diffkit changes nothing), then
@@ -24,6 +27,7 @@ idle is visible in the table. Settings are interleaved over ``--repeats`` rounds
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -64,8 +68,10 @@ def others_busy(before: tuple[int, int, float, float], after: tuple[int, int, fl
     return max(0.0, cores * (1 - idle / max(total, 1)) - own)
 
 
-def measure(setting: str, seconds: float, min_steps: int) -> dict[str, Any]:
-    """Build the quickstart training step, set the threads as ``setting`` says, and time steps."""
+def measure(setting: str, seconds: float, min_steps: int, busy_late: bool = False) -> dict[str, Any]:
+    """Build the quickstart training step, set the threads as ``setting`` says, and time steps.
+
+    ``busy_late``: start the extra busy core after the choice and the warm-up, just before the timed steps."""
     threads = SETTINGS[setting]["threads"]
     if threads is None:
         import diffkit  # noqa: F401  (first: diffkit's wait policy applies before torch loads)
@@ -102,16 +108,18 @@ def measure(setting: str, seconds: float, min_steps: int) -> dict[str, Any]:
         calibration = time.perf_counter() - start
     for index in range(2):  # warm-up
         step(index, audio, labels)
-    before = cpu_snapshot()
-    done, start = 0, time.perf_counter()
-    while done < min_steps or time.perf_counter() - start < seconds:
-        step(2 + done, audio, labels)
-        done += 1
-    elapsed = time.perf_counter() - start
-    after = cpu_snapshot()
+    with BusyCore(None) if busy_late else contextlib.nullcontext():
+        before = cpu_snapshot()
+        done, start = 0, time.perf_counter()
+        while done < min_steps or time.perf_counter() - start < seconds:
+            step(2 + done, audio, labels)
+            done += 1
+        elapsed = time.perf_counter() - start
+        after = cpu_snapshot()
     return {
         "setting": setting,
-        "threads": torch.get_num_threads(),
+        "threads": choice.threads if choice is not None else torch.get_num_threads(),
+        "threads_at_end": torch.get_num_threads(),
         "steps": done,
         "steps_per_sec": done / elapsed,
         "others_busy_cores": others_busy(before, after),
@@ -122,11 +130,11 @@ def measure(setting: str, seconds: float, min_steps: int) -> dict[str, Any]:
     }
 
 
-def run_worker(setting: str, seconds: float, min_steps: int) -> dict[str, Any]:
+def run_worker(setting: str, seconds: float, min_steps: int, busy_late: bool = False) -> dict[str, Any]:
     """``measure`` in a fresh interpreter, with the user's thread/wait variables removed."""
     env = {k: v for k, v in os.environ.items() if k not in WAIT_VARIABLES} | SETTINGS[setting]["env"]
     command = [sys.executable, "-m", "benchmarks.threads_bench", "--worker", setting]
-    command += ["--seconds", str(seconds), "--min-steps", str(min_steps)]
+    command += ["--seconds", str(seconds), "--min-steps", str(min_steps)] + (["--busy-late"] if busy_late else [])
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"worker {setting!r} failed:\n{done.stderr[-3000:]}")
@@ -135,7 +143,10 @@ def run_worker(setting: str, seconds: float, min_steps: int) -> dict[str, Any]:
 
 # -- the extra busy core -------------------------------------------------------------------------
 
-SPIN = "import os, sys\nif len(sys.argv) > 1: os.sched_setaffinity(0, {int(sys.argv[1])})\nwhile True: pass\n"
+SPIN = (
+    "import os, sys\nif len(sys.argv) > 1: os.sched_setaffinity(0, {int(sys.argv[1])})\n"
+    "parent = os.getppid()\nwhile os.getppid() == parent: pass\n"  # ends with the benchmark, even a killed one
+)
 
 
 class BusyCore:
@@ -179,7 +190,11 @@ def condition_rows(name: str, runs: dict[str, list[dict[str, Any]]]) -> list[dic
             {
                 "condition": name,
                 "setting": setting,
-                "threads": "/".join(str(r["threads"]) for r in results),
+                "threads": "/".join(
+                    str(r["threads"])
+                    + (f"→{r['threads_at_end']}" if r.get("threads_at_end", r["threads"]) != r["threads"] else "")
+                    for r in results
+                ),
                 "steps/s": rate,
                 "others' busy cores": statistics.median(r["others_busy_cores"] for r in results),
                 "loadavg": statistics.median(r["loadavg_1min"] for r in results),
@@ -202,11 +217,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0, help="Timed seconds per measurement.")
     parser.add_argument("--min-steps", type=int, default=5, help="Timed steps at least.")
     parser.add_argument("--repeats", type=int, default=3, help="Interleaved rounds over the settings.")
+    parser.add_argument(
+        "--late-seconds", type=float, default=20.0, help="Timed seconds when the busy core arrives after the choice."
+    )
     parser.add_argument("--pin", action="store_true", help="Pin the busy process to the last usable core.")
     parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--busy-late", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(measure(args.worker, args.seconds, args.min_steps)))
+        print(json.dumps(measure(args.worker, args.seconds, args.min_steps, args.busy_late)))
         return
 
     from benchmarks._report import write  # imports torch: only here, never in a worker before its setting applies
@@ -217,28 +236,32 @@ def main() -> None:
     print(f"{len(cores)} usable cores; {found:.2f} cores busy elsewhere before starting", flush=True)
     rows: list[dict[str, Any]] = []
     raw: dict[str, dict[str, list[dict[str, Any]]]] = {}
-    conditions = {"as found": None, "+1 busy core": BusyCore(cores[-1] if args.pin else None)}
+    busy_core = BusyCore(cores[-1] if args.pin else None)
+    conditions: dict[str, Any] = {"as found": None, "+1 busy core": busy_core, "+1 busy core after the choice": "late"}
     for name, busy in conditions.items():
         runs: dict[str, list[dict[str, Any]]] = {setting: [] for setting in SETTINGS}
+        seconds = args.late_seconds if busy == "late" else args.seconds
         for repeat in range(args.repeats):
             order = list(SETTINGS)[repeat % len(SETTINGS) :] + list(SETTINGS)[: repeat % len(SETTINGS)]
             for setting in order:
-                if busy is not None:
-                    with busy:
-                        result = run_worker(setting, args.seconds, args.min_steps)
-                else:
-                    result = run_worker(setting, args.seconds, args.min_steps)
+                with busy if isinstance(busy, BusyCore) else contextlib.nullcontext():
+                    result = run_worker(setting, seconds, args.min_steps, busy_late=busy == "late")
                 runs[setting].append(result)
-                print(f"{name:14s} {setting:20s} {result['threads']} threads {result['steps_per_sec']:.2f} steps/s "
-                      f"(others busy {result['others_busy_cores']:.2f}, loadavg {result['loadavg_1min']:.2f})",
-                      flush=True)
+                print(
+                    f"{name:14s} {setting:20s} {result['threads']}→{result['threads_at_end']} threads "
+                    f"{result['steps_per_sec']:.2f} steps/s (others busy {result['others_busy_cores']:.2f}, "
+                    f"loadavg {result['loadavg_1min']:.2f})",
+                    flush=True,
+                )
         raw[name] = runs
         rows += condition_rows(name, runs)
     command = "python -m benchmarks.threads_bench " + " ".join(sys.argv[1:])
     reasons = "; ".join(sorted({f"{name}: {r['choice']['reason']}" for name, run in raw.items() for r in run["auto"]}))
     notes = (
         f"Quickstart training step (gblock-unet `small`, 8 kHz, batch {BATCH} × {CLIP_SECONDS} s, loss + backward + "
-        f"Adam + EMA); median of {args.repeats} fresh processes per setting, ≥ {args.seconds:g} s each. "
+        f"Adam + EMA); median of {args.repeats} fresh processes per setting, ≥ {args.seconds:g} s each "
+        f"({args.late_seconds:g} s after the busy core arrived in the third condition; 'threads' a→b: chosen → "
+        f"at the end, after the load watch). "
         f"'others' busy cores': CPU used by other processes during the measurement ({len(cores)} usable cores; "
         f"{found:.2f} busy before the run); 'choice s': time diffkit took to choose (load sample + calibration); "
         f"auto's reasons: {reasons}. Command: `{command.strip()}`"

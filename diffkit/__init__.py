@@ -4,9 +4,9 @@ import os
 from typing import Any
 
 from diffkit.runtime.allocator import keep_freed_memory
-from diffkit.runtime.openmp import passive_waiting
+from diffkit.runtime.openmp import choose_wait_policy
 
-os.environ.update(passive_waiting())  # before torch loads OpenMP: idle workers sleep (docs/threads.md)
+os.environ.update(choose_wait_policy())  # before torch loads OpenMP: spin or sleep, from the load (docs/threads.md)
 
 from diffkit.errors import (
     AudioError,

@@ -135,10 +135,10 @@ def test_other_devices_keep_the_cores_share() -> None:
     assert choice.threads == 4 and choice.reason.startswith("device cuda")
 
 
-def test_pick_prefers_fewer_threads_unless_ten_percent_faster() -> None:
-    assert pick({1: 1.0, 2: 0.95}) == 1
-    assert pick({1: 1.0, 2: 0.85, 4: 0.80}) == 2
-    assert pick({1: 1.0, 2: 0.85, 4: 0.70}) == 4
+def test_pick_prefers_fewer_threads_unless_five_percent_faster() -> None:
+    assert pick({1: 1.0, 2: 0.96}) == 1
+    assert pick({1: 1.0, 2: 0.90, 4: 0.88}) == 2
+    assert pick({1: 1.0, 2: 0.90, 4: 0.80}) == 4
 
 
 # -- explicit settings ---------------------------------------------------------------------------
@@ -247,14 +247,14 @@ def test_calibrate_interleaves_counts_keeps_medians_and_restores_the_thread_coun
 
     def run() -> None:
         calls.append(current[0])
-        now[0] += cost[current[0]] * (3.0 if len(calls) == 5 else 1.0)
+        now[0] += cost[current[0]] * (3.0 if len(calls) == 6 else 1.0)
 
     def set_threads(count: int) -> None:
         current[0] = count
 
     before = torch.get_num_threads()
     result = calibrate(run, [1, 2], budget=10.0, rounds=3, set_threads=set_threads, clock=lambda: now[0])
-    assert calls == [1, 1, 2, 1, 2, 1, 2]  # one warm-up, then three interleaved rounds
+    assert calls == [1, 2, 1, 2, 1, 2, 1, 2]  # a warm-up at each count, then three interleaved rounds
     assert result == pytest.approx({1: 0.2, 2: 0.15})  # the burst (2 threads, round 2) is outvoted by the median
     assert current[0] == before  # restored
 
@@ -270,7 +270,7 @@ def test_calibrate_stops_early_when_decisive_or_over_budget() -> None:
         current[0] = count
 
     result = calibrate(run, [1, 2], budget=10.0, set_threads=set_threads, clock=lambda: now[0])
-    assert result == pytest.approx({1: 0.2, 2: 0.6}) and now[0] == pytest.approx(1.0)  # warm-up + 1 round
+    assert result == pytest.approx({1: 0.2, 2: 0.6}) and now[0] == pytest.approx(1.6)  # warm-ups + 1 round
     cost = {1: 0.2, 2: 0.19}
 
     def close_run() -> None:
@@ -278,14 +278,18 @@ def test_calibrate_stops_early_when_decisive_or_over_budget() -> None:
 
     now[0] = 0.0
     calibrate(close_run, [1, 2], budget=0.9, set_threads=set_threads, clock=lambda: now[0])
-    assert now[0] == pytest.approx(0.2 + 0.39)  # a second round would end after 0.9 s
+    assert now[0] == pytest.approx(0.39 + 0.39)  # warm-ups + 1 round: a second would end after 0.9 s
 
 
 # -- OpenMP wait policy --------------------------------------------------------------------------
 
 
-def test_wait_policy_passive_unless_user_set_or_torch_loaded() -> None:
+def test_wait_policy_passive_unless_user_set_or_torch_loaded_or_cores_free() -> None:
     assert openmp.decide_wait_policy({}, {}).variables == {"OMP_WAIT_POLICY": "PASSIVE"}
+    busy = openmp.decide_wait_policy({}, {}, free_cores=1.2)
+    assert busy.variables == {"OMP_WAIT_POLICY": "PASSIVE"} and "1.2 cores free at start-up" in busy.reason
+    idle = openmp.decide_wait_policy({}, {}, free_cores=2.0)
+    assert idle.variables == {} and idle.reason == "OpenMP default waiting: 2.0 cores free at start-up"
     for name, value in (("OMP_WAIT_POLICY", "ACTIVE"), ("GOMP_SPINCOUNT", "1000"), ("KMP_BLOCKTIME", "200")):
         kept = openmp.decide_wait_policy({name: value}, {})
         assert kept.variables == {} and f"{name}={value}" in kept.reason
@@ -300,10 +304,18 @@ def _wait_policy_in_child(env: dict[str, str], code: str) -> str:
     return result.stdout.strip()
 
 
-def test_importing_diffkit_sets_passive_before_torch_and_keeps_user_values() -> None:
-    clean = {k: v for k, v in os.environ.items() if k not in openmp.WAIT_VARIABLES}
+def test_importing_diffkit_decides_before_torch_and_keeps_user_values() -> None:
+    clean = {k: v for k, v in os.environ.items() if k not in (*openmp.WAIT_VARIABLES, "OMP_NUM_THREADS")}
     show = "import os, diffkit; print(os.environ.get('OMP_WAIT_POLICY'))"
-    assert _wait_policy_in_child(clean, show) == "PASSIVE"
+    one_core = "import os; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}); " + show
+    assert _wait_policy_in_child(clean, one_core) == "PASSIVE"  # one usable core: no load to measure
+    assert _wait_policy_in_child({**clean, "OMP_NUM_THREADS": "1"}, show) == "PASSIVE"
+    # as found: the policy and its reason agree, whichever the load at start-up decided
+    told = "import os, diffkit; from diffkit.runtime.openmp import wait_policy; "
+    told += "print(os.environ.get('OMP_WAIT_POLICY'), '|', wait_policy().reason)"
+    value, reason = _wait_policy_in_child(clean, told).split(" | ")
+    prefix = "OMP_WAIT_POLICY=PASSIVE set by diffkit: " if value == "PASSIVE" else "OpenMP default waiting: "
+    assert value in ("PASSIVE", "None") and reason.startswith(prefix) and reason.endswith(" cores free at start-up")
     assert _wait_policy_in_child({**clean, "OMP_WAIT_POLICY": "active"}, show) == "active"
     torch_first = "import os, torch, diffkit; print(os.environ.get('OMP_WAIT_POLICY'))"
     assert _wait_policy_in_child(clean, torch_first) == "None"
@@ -397,4 +409,4 @@ def test_calibrate_never_stops_early_in_favour_of_more_threads() -> None:
         current[0] = count
 
     calibrate(run, [1, 2], budget=10.0, rounds=3, set_threads=set_threads, clock=lambda: now[0])
-    assert calls == [1, 1, 2, 1, 2, 1, 2]  # two threads look 3× faster: confirmed over all three rounds
+    assert calls == [1, 2, 1, 2, 1, 2, 1, 2]  # two threads look 3× faster: confirmed over all three rounds

@@ -2,9 +2,9 @@
 
 This is the most direct answer to "do more threads help right now?": it sees the work's size, the
 network's shape and whatever else the machine is doing, all at once. Counts are interleaved round by round,
-so a burst of load elsewhere hits every count alike; one untimed warm-up run comes first (lazy
-initialisation and first allocations make a first run up to 1.7× slower; a first run at a new thread count is
-not slower), and the median of each count's timed runs is kept.
+so a burst of load elsewhere hits every count alike; one untimed warm-up run at each count comes first (lazy
+initialisation and first allocations make a first run up to 1.7× slower, and a first run at a new thread count
+starts OpenMP's workers), and the median of each count's timed runs is kept.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 
 BUDGET_SECONDS = 1.5
 """Timed rounds stop once the next one would end after this many seconds (one round always runs)."""
-MAX_ROUNDS = 3
+MAX_ROUNDS = 5
 DECISIVE = 1.5
 """After the first round, stop when every higher count took this many times the lowest one's time.
 
@@ -51,6 +51,9 @@ def calibrate(
         run()
         if clock() - start > budget:
             return {}
+        for count in counts[1:]:  # a first run at a new count starts its OpenMP workers and kernels' caches
+            set_threads(count)
+            run()
         for number in range(max(1, rounds)):
             round_start = clock()
             for count in counts:

@@ -62,12 +62,17 @@ class Facts:
         return ", ".join(parts)
 
 
+def affinity_cpus() -> set[int]:
+    """The CPU numbers this process may run on (all of them where the affinity mask cannot be read)."""
+    try:
+        return set(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return set(range(os.cpu_count() or 1))
+
+
 def usable_cores(cgroup_cpu_max: Path = CGROUP_CPU_MAX) -> int:
     """Cores in this process's affinity mask, capped by a cgroup v2 CPU quota (rounded up)."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
+    cores = len(affinity_cpus())
     quota = cgroup_cpu_limit(cgroup_cpu_max)
     if quota is not None:
         cores = min(cores, max(1, math.ceil(quota)))

@@ -1,13 +1,18 @@
-"""Ask OpenMP's idle workers to sleep rather than spin, before torch starts its OpenMP runtime.
+"""Decide how OpenMP's idle workers wait — spin or sleep — from the load at start-up, before torch loads OpenMP.
 
 PyTorch's intra-op workers busy-wait between parallel regions (libgomp spins for a while before sleeping).
 On a machine whose other cores are busy, those spinning workers take the time slices that the thread doing
 the work needs: on 2 cores with one busy elsewhere, a small training step ran 7.8× slower with 2 threads
-than with 1. ``OMP_WAIT_POLICY=PASSIVE`` makes waiting workers sleep, which recovers much of that loss
-whenever more than one thread is used (docs/threads.md has the measurements).
+than with 1. ``OMP_WAIT_POLICY=PASSIVE`` makes waiting workers sleep, which recovers much of that loss — but on
+an idle machine sleeping workers wake late, and 2 passive threads ran a quickstart step at half the speed of
+1 thread while 2 spinning threads were the fastest setting (docs/threads.md has the measurements).
+
+So diffkit looks at the cores first: when at least two are free at start-up it keeps OpenMP's default
+waiting (brief spinning), otherwise it sets ``OMP_WAIT_POLICY=PASSIVE``. If the machine gets busy later,
+:mod:`diffkit.runtime.load_watch` drops the running stage to 1 thread, where the wait policy does not matter.
 
 The OpenMP runtime reads the variable once, when it is loaded — during ``import torch`` — so this module
-imports only the standard library, and ``diffkit/__init__.py`` applies :func:`passive_waiting` before its
+imports only the standard library, and ``diffkit/__init__.py`` applies :func:`choose_wait_policy` before its
 first import of anything that loads torch. A value the user set (``OMP_WAIT_POLICY``, libgomp's
 ``GOMP_SPINCOUNT`` or Intel OpenMP's ``KMP_BLOCKTIME``) is never touched, and nothing is set once torch is
 already loaded (it would have no effect).
@@ -20,8 +25,14 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from diffkit.runtime.machine import busy_elsewhere, positive_int, usable_cores
+
 WAIT_VARIABLES: tuple[str, ...] = ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "KMP_BLOCKTIME")
 """Environment variables that decide how idle OpenMP workers wait; a user setting any of them wins."""
+START_INTERVAL = 0.1
+"""Seconds of ``/proc/stat`` sampled at ``import diffkit`` (only when more than one thread is possible)."""
+SPIN_FREE_CORES = 1.5
+"""Free cores at start-up from which workers keep spinning (two cores, less a margin for measurement noise)."""
 
 
 @dataclass(frozen=True)
@@ -32,25 +43,44 @@ class WaitPolicy:
     reason: str = ""
 
 
-def decide_wait_policy(environ: Mapping[str, str], loaded: Mapping[str, object]) -> WaitPolicy:
-    """``OMP_WAIT_POLICY=PASSIVE`` unless the user chose a wait setting or torch is already in ``loaded``."""
+def decide_wait_policy(
+    environ: Mapping[str, str], loaded: Mapping[str, object], free_cores: float | None = None
+) -> WaitPolicy:
+    """The policy for a process with this environment, these loaded modules and ``free_cores`` free at start.
+
+    The user's setting wins, then torch already loaded (too late to set anything); otherwise default spinning
+    when at least :data:`SPIN_FREE_CORES` are free, else ``OMP_WAIT_POLICY=PASSIVE`` (also when unmeasured).
+    """
     chosen = [name for name in WAIT_VARIABLES if environ.get(name, "") != ""]
     if chosen:
         settings = ", ".join(f"{name}={environ[name]}" for name in chosen)
         return WaitPolicy({}, f"OpenMP waiting as set in the environment ({settings})")
     if "torch" in loaded:
         return WaitPolicy({}, "OpenMP default waiting (torch was imported before diffkit)")
-    return WaitPolicy({"OMP_WAIT_POLICY": "PASSIVE"}, "OMP_WAIT_POLICY=PASSIVE set by diffkit")
+    if free_cores is not None and free_cores >= SPIN_FREE_CORES:
+        return WaitPolicy({}, f"OpenMP default waiting: {free_cores:.1f} cores free at start-up")
+    measured = f": {free_cores:.1f} cores free at start-up" if free_cores is not None else ""
+    return WaitPolicy({"OMP_WAIT_POLICY": "PASSIVE"}, f"OMP_WAIT_POLICY=PASSIVE set by diffkit{measured}")
+
+
+def free_cores_now(environ: Mapping[str, str]) -> float | None:
+    """Cores not busy elsewhere over :data:`START_INTERVAL`; None when at most one thread can run anyway."""
+    cores = usable_cores()
+    if cores < 2 or positive_int(environ.get("OMP_NUM_THREADS")) == 1:
+        return None
+    busy = busy_elsewhere(START_INTERVAL)
+    return None if busy is None else cores - busy
 
 
 _decided: WaitPolicy | None = None
 
 
-def passive_waiting() -> dict[str, str]:
-    """Variables to add to ``os.environ`` now (decided once per process, from its environment and modules)."""
+def choose_wait_policy() -> dict[str, str]:
+    """Variables to add to ``os.environ`` now (decided once per process, from its environment and the load)."""
     global _decided
     if _decided is None:
-        _decided = decide_wait_policy(os.environ, sys.modules)
+        undecided = not any(os.environ.get(name, "") for name in WAIT_VARIABLES) and "torch" not in sys.modules
+        _decided = decide_wait_policy(os.environ, sys.modules, free_cores_now(os.environ) if undecided else None)
         return dict(_decided.variables)
     return {}
 

@@ -13,8 +13,9 @@ Precedence, first match wins:
      use over the last 0.2 s leaves less than half a core idle, so every extra thread would compete with
      them for the same cores;
    - otherwise the stage's own unit of work is timed at 1 thread and at the free cores, and the higher
-     count is taken only when its time is below ``MARGIN`` × the time at 1 thread (more threads suffer
-     first when the machine gets busier later). Work too slow to time gets the free cores.
+     count is taken only when its time is below ``MARGIN`` × the time at 1 thread. Work too slow to time
+     gets the free cores. While the stage runs, :mod:`diffkit.runtime.load_watch` lowers an automatic
+     count when other processes take cores, and restores it when they leave.
 
 :func:`choose` is pure (facts, requests and a calibration function are passed in); :func:`use_threads`
 reads the real facts, calibrates, applies the choice with ``torch.set_num_threads`` and prints one line.
@@ -31,7 +32,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from diffkit.runtime import openmp
+from diffkit.runtime import load_watch, openmp
 from diffkit.runtime.machine import Facts, busy_elsewhere, read_facts
 
 ThreadSetting = Literal["auto"] | Annotated[int, Field(gt=0)]
@@ -43,8 +44,11 @@ SMALL_WORK = 4096
 A guard for tiny work (smoke runs: 800–1 600 elements; the test suite: ≤ 3 200), not a measured crossover:
 anything larger is timed when a core is free.
 """
-MARGIN = 0.9
-"""A higher thread count is chosen only if its calibrated time is below MARGIN × the time at 1 thread."""
+MARGIN = 0.95
+"""A higher thread count is chosen only if its calibrated time is below MARGIN × the time at 1 thread.
+
+A small margin against timing noise; a machine that gets busier later is handled by the load watch, which
+drops the stage to the free cores while it runs."""
 
 Calibrate = Callable[[Callable[[], object], Sequence[int]], Mapping[int, float]]
 Source = Literal["--threads", "OMP_NUM_THREADS", "recipe", "auto"]
@@ -233,9 +237,19 @@ def use_threads(work: Work, *, announce: bool = True, console: Any | None = None
 
     from diffkit.runtime.calibrate import calibrate
 
+    if console is None and announce:
+        from rich.console import Console
+
+        console = Console(stderr=True)
+
+    def say(line: str) -> None:
+        if console is not None:
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
+
     scope = _scope.get()
     if scope is not None and work.stage in scope:
         torch.set_num_threads(scope[work.stage].threads)
+        _follow(scope[work.stage], work.device, say)
         return scope[work.stage]
     requested = current_request()
     facts = read_facts(measure_load=False)
@@ -246,10 +260,12 @@ def use_threads(work: Work, *, announce: bool = True, console: Any | None = None
     torch.set_num_threads(choice.threads)
     if scope is not None:
         scope[work.stage] = choice
-    if announce:
-        if console is None:
-            from rich.console import Console
-
-            console = Console(stderr=True)
-        console.print(choice.line(), markup=False, highlight=False, soft_wrap=True)
+    say(choice.line())
+    _follow(choice, work.device, say)
     return choice
+
+
+def _follow(choice: ThreadChoice, device: str, say: Callable[[str], None]) -> None:
+    """Watch the load during the stage when diffkit chose more than one CPU thread itself (see ``load_watch``)."""
+    followed = choice.source == "auto" and choice.threads > 1 and device == "cpu"
+    load_watch.watch(load_watch.LoadWatch(choice.stage, choice.threads, say=say) if followed else None)
