@@ -6,6 +6,8 @@ Everything is measured in one process, so compare ratios rather than absolute ti
 Efficiency: the FLOPs of one DAG48 forward are counted with ``torch.utils.flop_counter``; the *ceiling* is the
 GFLOP/s of one large conv1d (256 → 256 channels, kernel 3, 48 000 samples) on this device and thread count; each
 batch size's ratio is the forward's GFLOP/s over that ceiling (in ``torch.no_grad`` and in ``torch.inference_mode``).
+A layer profile of the batch-1 forward follows: time, share and GFLOP/s against the ceiling per kind of layer
+(dilated, strided, transposed, 1×1, input/output convs, GRU, linear layers), and the time between layers.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import time
 from collections.abc import Callable
 
 import torch
+from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from benchmarks._report import write
@@ -54,7 +57,7 @@ def conv_ceiling(device: str, repeats: int) -> float:
 
 
 def efficiency_rows(pipeline: Pipeline, args: argparse.Namespace, device: str) -> list[dict[str, object]]:
-    """DAG48 forward GFLOP/s per batch size against the conv1d ceiling."""
+    """DAG48 forward GFLOP/s per batch size against the conv1d ceiling, then the batch-1 layer profile."""
     ceiling = conv_ceiling(device, args.repeats)
     rows: list[dict[str, object]] = [{"measure": "conv1d ceiling (GFLOP/s)", "seconds": ceiling}]
     length = round(args.seconds * pipeline.sample_rate)
@@ -72,6 +75,87 @@ def efficiency_rows(pipeline: Pipeline, args: argparse.Namespace, device: str) -
             rate = count / seconds / 1e9
             rows.append({"measure": f"DAG48 forward, batch {batch}, {mode} (s)", "seconds": seconds})
             rows.append({"measure": f"DAG48 batch {batch}, {mode}: GFLOP/s / ceiling", "seconds": rate / ceiling})
+    return rows + layer_rows(pipeline, args, device, ceiling)
+
+
+def layer_kind(name: str, module: nn.Module) -> str | None:
+    """The row of the layer profile that ``module`` (named ``name`` in the network) belongs to."""
+    if isinstance(module, nn.GRU):
+        return "biGRU bottleneck"
+    if isinstance(module, nn.ConvTranspose1d):
+        return "transposed convs (decoder ×S)"
+    if isinstance(module, nn.Conv1d):
+        if name in ("input_conv", "output_conv"):
+            return "input and output convs"
+        if module.kernel_size == (1,):
+            return "1×1 skip convs"
+        if module.stride != (1,):
+            return "strided convs (encoder ÷S)"
+        return "dilated convs (kernel 3)"
+    if isinstance(module, nn.Linear):
+        return "linear layers (FiLM, σ MLP, GRU projection)"
+    return None
+
+
+def layer_flops(module: nn.Module, inputs: tuple[torch.Tensor, ...], output: object) -> int:
+    """Multiply-add FLOPs of one conv or linear call (×2), from its shapes; 0 for other layers."""
+    if isinstance(module, nn.ConvTranspose1d):
+        return 2 * inputs[0].numel() * module.out_channels * module.kernel_size[0] // module.groups
+    if isinstance(module, nn.Conv1d) and isinstance(output, torch.Tensor):
+        return 2 * output.numel() * module.in_channels * module.kernel_size[0] // module.groups
+    if isinstance(module, nn.Linear) and isinstance(output, torch.Tensor):
+        return 2 * output.numel() * module.in_features
+    return 0
+
+
+def layer_rows(pipeline: Pipeline, args: argparse.Namespace, device: str, ceiling: float) -> list[dict[str, object]]:
+    """Where a batch-1 forward's time goes: seconds, share and GFLOP/s per kind of layer (forward hooks).
+
+    The hooks' own cost is inside the total; what no layer accounts for is the element-wise work between layers
+    (FiLM modulation, LeakyReLU, residual adds, the skip paths' interpolation, padding)."""
+    seconds: dict[str, float] = {}
+    counted: dict[str, int] = {}
+    started: dict[nn.Module, float] = {}
+    handles = []
+    for name, module in pipeline.network.named_modules():
+        kind = layer_kind(name, module)
+        if kind is None:
+            continue
+
+        def before(module: nn.Module, inputs: object) -> None:
+            started[module] = time.perf_counter()
+
+        def after(module: nn.Module, inputs: tuple[torch.Tensor, ...], output: object, kind: str = kind) -> None:
+            seconds[kind] = seconds.get(kind, 0.0) + time.perf_counter() - started[module]
+            counted[kind] = counted.get(kind, 0) + layer_flops(module, inputs, output)
+
+        handles += [module.register_forward_pre_hook(before), module.register_forward_hook(after)]
+    length = round(args.seconds * pipeline.sample_rate)
+    x, sigma = torch.randn(1, 1, length, device=device), torch.full((1,), 0.5, device=device)
+    cond = pipeline.conditioner(pipeline.conditioner.prepare(LABELS[:1]))
+    try:
+        with torch.no_grad():
+            pipeline.network(x, sigma, cond)  # warm-up
+            seconds.clear()
+            counted.clear()
+            start = time.perf_counter()
+            for _ in range(args.repeats):
+                pipeline.network(x, sigma, cond)
+            total = (time.perf_counter() - start) / args.repeats
+    finally:
+        for handle in handles:
+            handle.remove()
+    rows: list[dict[str, object]] = []
+    for kind in sorted(seconds, key=seconds.get, reverse=True):  # type: ignore[arg-type]
+        spent = seconds[kind] / args.repeats
+        rate = counted[kind] / args.repeats / spent / 1e9
+        rows.append({"measure": f"layers, batch 1: {kind} (s)", "seconds": spent})
+        rows.append({"measure": f"layers, batch 1: {kind}: share of the forward", "seconds": spent / total})
+        if counted[kind]:
+            rows.append({"measure": f"layers, batch 1: {kind}: GFLOP/s / ceiling", "seconds": rate / ceiling})
+    rest = total - sum(seconds.values()) / args.repeats
+    rows.append({"measure": "layers, batch 1: between layers (element-wise work) (s)", "seconds": rest})
+    rows.append({"measure": "layers, batch 1: between layers: share of the forward", "seconds": rest / total})
     return rows
 
 
