@@ -12,21 +12,28 @@ memory). Anything larger is a :class:`~diffkit.errors.ResourceError` naming the 
 an estimate is wrong, the checks are skipped with ``diffkit run --no-preflight``, ``run_recipe(...,
 preflight=False)`` or ``DIFFKIT_PREFLIGHT=0``.
 
-This module is meant to grow (time estimates come next): :func:`estimate_recipe` returns a plain
-:class:`RunEstimate` and :func:`check_recipe` is the only place that decides.
+How the activations are measured is in :mod:`diffkit.activation_memory`; here :func:`estimate_recipe` returns a
+plain :class:`RunEstimate` and :func:`check_recipe` is the only place that decides.
 """
 
 from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import torch
 
+from diffkit.activation_memory import (
+    FLOAT_BYTES,
+    INFERENCE_LIVE_ACTIVATIONS,
+    MAX_SAMPLES,
+    inference_activation_bytes,
+    meta_device,
+    training_activation_bytes,
+)
 from diffkit.errors import ConfigError, DiffkitError, ResourceError
 
 if TYPE_CHECKING:
@@ -39,14 +46,6 @@ _OFF = {"0", "false", "no", "off"}
 PLACEHOLDER_LABELS = [f"class{i}" for i in range(10)]
 #: Tensors the trainer keeps per parameter: weights, gradients, Adam's two moments, and the EMA copy.
 TRAINING_COPIES = 5
-#: An inference forward keeps a few activations alive at once; its peak is estimated as this many of the largest.
-INFERENCE_LIVE_ACTIVATIONS = 4
-#: Activations are measured on clips of this many frames of the network's total stride (and twice that), then
-#: extrapolated linearly to the real clip length.
-MEASURE_FRAMES = 8
-#: Longer than this many samples per clip is refused outright (≈ 6 hours at 48 kHz).
-MAX_SAMPLES = 2**30
-_FLOAT_BYTES = 4
 
 
 @dataclass(frozen=True)
@@ -74,7 +73,6 @@ class RunEstimate:
         """The largest of the stage estimates (the stages run one after another)."""
         values = [self.training_bytes, self.sampling_bytes, self.model.bytes if self.model else None]
         return max((v for v in values if v is not None), default=0)
-
 
     def line(self) -> str:
         """The console line printed before a run: each stage's memory and what the machine has."""
@@ -133,17 +131,11 @@ def human_bytes(count: float) -> str:
     return f"{value:.3g} PB"
 
 
-@contextmanager
-def _meta_device() -> Iterator[None]:
-    with torch.device("meta"):
-        yield
-
-
 def meta_pipeline(config: Any) -> Any:
     """The pipeline ``config`` describes, built on the meta device (no memory); ConfigError if it does not build."""
     from diffkit.pipeline import Pipeline
 
-    with _meta_device():
+    with meta_device():
         try:
             return Pipeline(config)
         except ConfigError as error:  # e.g. "conditioner ('label'): <torch's overflow message>"
@@ -191,94 +183,6 @@ def clip_samples(seconds: float, sample_rate: int, key: str) -> int:
 def _short_int(value: int) -> str:
     text = str(value)
     return text if len(text) <= 30 else f"{text[:3]}… ({len(text)} digits)"
-
-
-def _network_inputs(pipeline: Any, batch: int, length: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    x = torch.zeros(batch, pipeline.channels, length)
-    sigma = torch.full((batch,), 0.5)
-    cond = torch.zeros(batch, int(getattr(pipeline.conditioner, "dim", 0)))
-    return x, sigma, cond
-
-
-_MEASURED: dict[tuple[str, str, int, int], int] = {}
-_MEASURED_MAX = 256
-
-
-def _cached(pipeline: Any, kind: str, batch: int, measure: Any) -> Any:
-    """``measure`` memoised per (pipeline config, kind, batch, samples): meta forwards cost ~0.3 s for DAG48."""
-    config = pipeline.config.model_dump_json()
-
-    def run(samples: int) -> int:
-        key = (config, kind, batch, samples)
-        if key not in _MEASURED:
-            if len(_MEASURED) >= _MEASURED_MAX:
-                _MEASURED.pop(next(iter(_MEASURED)))
-            _MEASURED[key] = int(measure(samples))
-        return _MEASURED[key]
-
-    return run
-
-
-def _linear_in_length(measure: Any, length: int, stride: int) -> int:
-    """``measure(length)`` for long clips extrapolated from two short ones: activations grow linearly with the
-    clip, and a meta-device recurrent layer costs Python time per step (3 000 GRU steps take ~40 s). The short
-    clips are multiples of the network's total stride, so its padding does not bend the line."""
-    base = max(1, stride) * MEASURE_FRAMES
-    if length <= 2 * base:
-        return int(measure(length))
-    short, longer = measure(base), measure(2 * base)
-    slope = max(longer - short, 0) / base
-    return int(longer + slope * (length - 2 * base))
-
-
-def _stride(pipeline: Any) -> int:
-    """Input samples per frame of the network's coarsest level (``total_stride``), 128 if it does not say."""
-    stride = getattr(pipeline.network, "total_stride", 128)
-    return int(stride) if isinstance(stride, int) and 0 < stride < MAX_SAMPLES else 128
-
-
-def training_activation_bytes(pipeline: Any, batch: int, length: int) -> int:
-    """Bytes autograd saves for the backward pass of one training batch (meta forward; no memory used)."""
-
-    def measure(samples: int) -> int:
-        saved = 0
-
-        def pack(tensor: torch.Tensor) -> torch.Tensor:
-            nonlocal saved
-            saved += tensor.numel() * tensor.element_size()
-            return tensor
-
-        with _meta_device(), torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
-            x, sigma, cond = _network_inputs(pipeline, batch, samples)
-            output = pipeline.network(x, sigma, cond)
-            ((output + x) ** 2).mean()
-        return saved + 3 * batch * pipeline.channels * samples * _FLOAT_BYTES  # clean audio, noise, noisy input
-
-    return _linear_in_length(_cached(pipeline, "training", batch, measure), length, _stride(pipeline))
-
-
-def inference_activation_bytes(pipeline: Any, batch: int, length: int) -> int:
-    """Rough peak of one inference forward: a few copies of the largest activation (meta forward)."""
-
-    def measure(samples: int) -> int:
-        largest = batch * pipeline.channels * samples * _FLOAT_BYTES
-
-        def hook(module: torch.nn.Module, inputs: Any, output: Any) -> None:
-            nonlocal largest
-            if isinstance(output, torch.Tensor):
-                largest = max(largest, output.numel() * output.element_size())
-
-        handles = [module.register_forward_hook(hook) for module in pipeline.network.modules()]
-        try:
-            with _meta_device(), torch.no_grad():
-                pipeline.network(*_network_inputs(pipeline, batch, samples))
-        finally:
-            for handle in handles:
-                handle.remove()
-        return largest
-
-    measured = _linear_in_length(_cached(pipeline, "inference", batch, measure), length, _stride(pipeline))
-    return INFERENCE_LIVE_ACTIVATIONS * measured
 
 
 class _PlaceholderData:
@@ -338,7 +242,7 @@ def estimate_recipe(
         length = clip_samples(recipe.train.clip_seconds, rate, "train.clip_seconds")
         batch = recipe.train.batch_size
         # at least the clean batch, its noise and the noisy input, even when the meta forward fails
-        floor = 3 * batch * recipe.model.channels * length * _FLOAT_BYTES
+        floor = 3 * batch * recipe.model.channels * length * FLOAT_BYTES
         saved = activations(pipeline, batch, length) if floor <= MAX_SAMPLES * 64 else None
         estimate.activation_bytes = max(saved or 0, floor)
         estimate.training_bytes = TRAINING_COPIES * estimate.model.bytes + estimate.activation_bytes
@@ -348,7 +252,7 @@ def estimate_recipe(
     if recipe.sample is not None and "sample" in selected:
         length = clip_samples(recipe.sample.seconds, rate, "sample.seconds")
         batch = 2 * recipe.sample.batch_size  # guidance runs conditional and unconditional in one batch
-        floor = INFERENCE_LIVE_ACTIVATIONS * batch * recipe.model.channels * length * _FLOAT_BYTES
+        floor = INFERENCE_LIVE_ACTIVATIONS * batch * recipe.model.channels * length * FLOAT_BYTES
         measure = _activations(estimate, "sampling", inference_activation_bytes)
         peak = measure(pipeline, batch, length) if floor <= MAX_SAMPLES * 64 else None
         estimate.sampling_bytes = estimate.model.bytes + max(peak or 0, floor)

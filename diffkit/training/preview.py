@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,6 +32,7 @@ from diffkit.conditioning.source import ConditionSource
 from diffkit.datasets.splits import balanced_subset
 from diffkit.errors import ConditionError, ConfigError
 from diffkit.metrics.frechet import frechet_from_vectors
+from diffkit.training.samples import write_samples
 
 #: Training clips per class the preview label classifier learns from.
 CLASSIFIER_CLIPS_PER_CLASS = 32
@@ -125,3 +127,57 @@ class PreviewJudge:
             stats = adherence([float(requests[i][name]) for i in rows], measured)
             out.update({f"{name}_{key}": value for key, value in stats.items() if key != "n"})
         return out
+
+
+class Previews:
+    """A run's preview rounds: the requests chosen once (validation clips' conditions when there are any), clips
+    written under ``out_dir/samples/step-<step>/`` with fixed seeds, and — with ``preview_metrics`` — scored by a
+    :class:`PreviewJudge` built at the first round."""
+
+    def __init__(
+        self,
+        config: Any,
+        out_dir: Path,
+        train: tuple[Any, ConditionSource],
+        valid: tuple[Any, ConditionSource | None],
+    ) -> None:
+        self.config, self.out_dir = config, out_dir
+        self.train_set, self.train_source = train
+        self.valid_set, self.valid_source = valid
+        self.requests: list[ConditionRecord] | None = None
+        self.judge: PreviewJudge | None = None
+
+    def __call__(self, step: int, pipeline: Any) -> Iterator[dict[str, Any]]:
+        """Write (and score) the previews of ``step`` with ``pipeline`` (the EMA weights), yielding the metrics
+        records as they are ready (the ``samples`` record before any scoring)."""
+        config = self.config
+        started = time.perf_counter()
+        if self.requests is None:
+            source, data = self.train_source, self.train_set
+            if self.valid_source is not None:
+                source, data = self.valid_source, self.valid_set
+            self.requests = preview_conditions(config.preview_conditions, source, data.labels, config.preview_clips)
+        folder = self.out_dir / "samples" / f"step-{step:08d}"
+        seconds = config.sample_seconds or config.clip_seconds
+        paths, clips, requests = write_samples(
+            pipeline, self.requests, folder, config.samples_per_class, config.preview_steps, seconds
+        )
+        yield {"kind": "samples", "step": step, "folder": str(folder), "files": len(paths)}
+        if not config.preview_metrics:
+            return
+        record: dict[str, Any] = {"kind": "preview", "step": step, "clips": len(paths), "steps": config.preview_steps}
+        if self.judge is None:
+            has_reference = self.valid_set is not None and len(self.valid_set) > 1
+            self.judge = PreviewJudge(
+                pipeline.conditioner,
+                config.preview_embedder.build(),
+                self.train_set,
+                self.valid_set if has_reference else self.train_set,
+                pipeline.sample_rate,
+                clips.shape[-1],
+                config.preview_reference_clips,
+            )
+            record["setup_seconds"] = self.judge.setup_seconds
+        record.update(self.judge(clips, requests))
+        record["seconds"] = time.perf_counter() - started
+        yield record

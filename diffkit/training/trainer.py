@@ -29,11 +29,10 @@ from diffkit.training.ema import EMA
 from diffkit.training.errors import TrainingDiverged, TrainingWarning
 from diffkit.training.metrics_log import METRICS_NAME, MetricsLog, read_metrics, truncate_after
 from diffkit.training.plot import plot_loss_curve
-from diffkit.training.preview import PreviewJudge, preview_conditions
+from diffkit.training.preview import Previews
 from diffkit.training.progress import ProgressBar
 from diffkit.training.result import TrainResult
 from diffkit.training.runtime import Runtime, running
-from diffkit.training.samples import write_samples
 from diffkit.training.seeding import capture_global_rng, restore_global_rng, seed_globals
 from diffkit.training.signals import StopRequest
 from diffkit.training.step import StepOutcome, TrainStep, make_optimizer
@@ -104,8 +103,7 @@ class Trainer:
             check_conditions(pipeline, self.valid_source, valid_set, "validation")
         if config.sample_every:
             check_preview_conditions(pipeline, config.preview_conditions)
-        self.preview_requests: list[dict[str, Any]] | None = None
-        self.judge: PreviewJudge | None = None
+        self.previews = Previews(config, out_dir, (train_set, self.train_source), (valid_set, self.valid_source))
         seed_globals(config.seed, runtime.rank)
         self.pipeline = pipeline.to(runtime.device)
         if runtime.distributed:
@@ -384,43 +382,10 @@ class Trainer:
 
     def _samples(self) -> None:
         """Write the preview clips of this step and, with ``preview_metrics``, log how they score (rank 0)."""
-        step = self.state.step
-        self.sampled_step = step
-        if not self.runtime.is_main:
-            return
-        config = self.config
-        started = time.perf_counter()
-        if self.preview_requests is None:
-            source, data = self.train_source, self.train_set
-            if self.valid_source is not None:
-                source, data = self.valid_source, self.valid_set
-            self.preview_requests = preview_conditions(
-                config.preview_conditions, source, data.labels, config.preview_clips
-            )
-        folder = self.out_dir / "samples" / f"step-{step:08d}"
-        seconds = config.sample_seconds or config.clip_seconds
-        paths, clips, requests = write_samples(
-            self.ema.shadow, self.preview_requests, folder, config.samples_per_class, config.preview_steps, seconds
-        )
-        self._record({"kind": "samples", "step": step, "folder": str(folder), "files": len(paths)})
-        if not config.preview_metrics:
-            return
-        record: dict[str, Any] = {"kind": "preview", "step": step, "clips": len(paths), "steps": config.preview_steps}
-        if self.judge is None:
-            reference = self.valid_set if self.valid_set is not None and len(self.valid_set) > 1 else self.train_set
-            self.judge = PreviewJudge(
-                self.ema.shadow.conditioner,
-                config.preview_embedder.build(),
-                self.train_set,
-                reference,
-                self.ema.shadow.sample_rate,
-                clips.shape[-1],
-                config.preview_reference_clips,
-            )
-            record["setup_seconds"] = self.judge.setup_seconds
-        record.update(self.judge(clips, requests))
-        record["seconds"] = time.perf_counter() - started
-        self._record(record)
+        self.sampled_step = self.state.step
+        if self.runtime.is_main:
+            for record in self.previews(self.state.step, self.ema.shadow):
+                self._record(record)
 
     def _checkpoint(self) -> None:
         step = self.state.step
