@@ -51,7 +51,23 @@ def test_watch_drops_to_one_thread_while_a_core_is_taken_and_restores_after() ->
         said[0] == "threads: train → 1 thread (other processes busy: 0.7 of 2 cores busy elsewhere over the last 0 s)"
     )
     assert said[1].startswith("threads: train → 2 threads (cores free again: 0.1 of 2 cores busy elsewhere")
-    assert [count for _, count, _ in watch.changes] == [1, 2]
+    assert [change.threads for change in watch.changes] == [1, 2]
+    assert [change.busy_elsewhere for change in watch.changes] == pytest.approx([0.7, 0.1])
+
+
+def test_new_changes_hands_each_change_over_once() -> None:
+    watch, _, _ = scripted([0.9, 0.9, 0.0])
+    try:
+        load_watch.watch(watch)
+        load_watch.follow_load()
+        assert [change.threads for change in load_watch.new_changes()] == [1]
+        load_watch.follow_load()
+        assert load_watch.new_changes() == []  # no change at the second look
+        load_watch.follow_load()
+        assert [change.threads for change in load_watch.new_changes()] == [2]
+    finally:
+        load_watch.watch(None)
+    assert load_watch.new_changes() == []
 
 
 def test_watch_looks_only_when_its_interval_has_passed() -> None:

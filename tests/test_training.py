@@ -343,3 +343,29 @@ def test_learning_rate_schedules() -> None:
     assert learning_rate(cosine, 100) == pytest.approx(2e-4)
     rates = [learning_rate(cosine, s) for s in range(10, 101)]
     assert all(a >= b for a, b in itertools.pairwise(rates))
+
+
+def test_thread_changes_of_the_load_watch_are_logged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stage that chose 2 threads, on a machine whose second core gets busy: the change is a `threads` record."""
+    from diffkit.runtime import load_watch
+    from diffkit.runtime.load_watch import LoadWatch, Sample
+    from diffkit.runtime.machine import Facts
+    from diffkit.runtime.threads import ThreadChoice
+    from diffkit.training import trainer
+
+    looks = iter([Sample(0, 0, 0.0, 0.0), Sample(0, 200, 1.0, 1.0)] + [Sample(0, 200 * k, k, k) for k in range(2, 99)])
+    applied: list[int] = []
+
+    def use_threads(work: Any, announce: bool = True) -> ThreadChoice:
+        watch = LoadWatch("train", 2, interval=0.0, set_threads=applied.append, sample=lambda: next(looks), cores=2)
+        load_watch.watch(watch)  # its looks see both cores busy, only one of them by this process
+        return ThreadChoice("train", 2, "auto", "calibrated", Facts(2))
+
+    monkeypatch.setattr(trainer, "use_threads", use_threads)
+    data = synthetic("train", per_class=1)
+    try:
+        train(tiny(data.classes), data, None, {**FAST, "steps": 3, "log_every": 1}, tmp_path)
+    finally:
+        load_watch.watch(None)
+    logged = records(tmp_path, "threads")
+    assert [(r["step"], r["threads"], r["busy_elsewhere"]) for r in logged] == [(1, 1, 1.0)] and applied == [1]

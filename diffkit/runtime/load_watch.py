@@ -42,6 +42,15 @@ def read_sample(cpus: set[int]) -> Sample | None:
     return Sample(idle, total, time.process_time(), time.perf_counter())
 
 
+@dataclass(frozen=True)
+class ThreadChange:
+    """One change the watch made: when (wall clock), to how many threads, and the load that caused it."""
+
+    wall: float
+    threads: int
+    busy_elsewhere: float
+
+
 def others_busy(before: Sample, after: Sample, cores: int) -> float | None:
     """Cores' worth of CPU that other processes used between two samples (None if no tick passed)."""
     total = after.total - before.total
@@ -80,7 +89,8 @@ class LoadWatch:
         self.set_threads = set_threads or torch.set_num_threads
         self.sample = sample or (lambda: read_sample(self.cpus))
         self.current = chosen
-        self.changes: list[tuple[float, int, float]] = []
+        self.changes: list[ThreadChange] = []
+        self.reported = 0
         self.last = self.sample()
 
     def tick(self) -> int:
@@ -97,7 +107,7 @@ class LoadWatch:
         allowed = allowed_threads(self.chosen, self.cores, busy)
         if allowed != self.current:
             self.set_threads(allowed)
-            self.changes.append((now.wall, allowed, busy))
+            self.changes.append(ThreadChange(now.wall, allowed, busy))
             if self.say is not None:
                 why = "other processes busy" if allowed < self.current else "cores free again"
                 plural = "s" if allowed != 1 else ""
@@ -122,3 +132,12 @@ def follow_load() -> None:
     """Called once per training or sampling step: cheap unless a look at the load is due."""
     if _watch is not None:
         _watch.tick()
+
+
+def new_changes() -> list[ThreadChange]:
+    """The changes made since the previous call (for the training log); empty without a watch."""
+    if _watch is None:
+        return []
+    fresh = _watch.changes[_watch.reported :]
+    _watch.reported = len(_watch.changes)
+    return fresh

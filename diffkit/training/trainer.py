@@ -18,6 +18,7 @@ from diffkit.datasets import Dataset
 from diffkit.errors import CheckpointError, ConfigError
 from diffkit.io.atomic import remove_stale_temporaries
 from diffkit.pipeline import Pipeline
+from diffkit.runtime import load_watch
 from diffkit.runtime.estimate import training_estimate
 from diffkit.runtime.threads import use_threads
 from diffkit.runtime.work import training_work
@@ -337,6 +338,9 @@ class Trainer:
         """Write the train record of the steps since the last one; returns an empty window."""
         rate = len(window) / max(seconds, 1e-9)
         self._record(self._train_record(window, outcome.grad_norm, outcome.ema_decay, rate))
+        for change in load_watch.new_changes():  # the load watch changed the thread count in this window
+            threads = {"threads": change.threads, "busy_elsewhere": round(change.busy_elsewhere, 3)}
+            self._record({"kind": "threads", "step": self.state.step, **threads})
         bar.update(self.state.step, sum(window) / len(window), rate)
         return [], 0.0
 
