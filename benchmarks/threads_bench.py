@@ -52,22 +52,6 @@ WAIT_VARIABLES = ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "KMP_BLOCKTIME", "OMP_NUM
 # -- worker (one setting, fresh process) ----------------------------------------------------------
 
 
-def cpu_snapshot() -> tuple[int, int, float, float]:
-    """(idle jiffies, total jiffies) over the usable cores, this process's CPU seconds, wall clock."""
-    from diffkit.runtime.machine import PROC_STAT, cpu_counters
-
-    idle, total = cpu_counters(set(os.sched_getaffinity(0)), PROC_STAT.read_text())
-    return idle, total, time.process_time(), time.perf_counter()
-
-
-def others_busy(before: tuple[int, int, float, float], after: tuple[int, int, float, float]) -> float:
-    """Cores' worth of CPU used by other processes between two snapshots."""
-    cores = len(os.sched_getaffinity(0))
-    idle, total = after[0] - before[0], after[1] - before[1]
-    own = (after[2] - before[2]) / max(after[3] - before[3], 1e-9)
-    return max(0.0, cores * (1 - idle / max(total, 1)) - own)
-
-
 def measure(setting: str, seconds: float, min_steps: int, busy_late: bool = False) -> dict[str, Any]:
     """Build the quickstart training step, set the threads as ``setting`` says, and time steps.
 
@@ -79,6 +63,7 @@ def measure(setting: str, seconds: float, min_steps: int, busy_late: bool = Fals
 
     if threads is not None:
         torch.set_num_threads(threads)
+    from diffkit.runtime.machine import affinity_cpus, others_busy, read_sample
     from diffkit.runtime.threads import use_threads
     from diffkit.runtime.work import training_work
     from diffkit.training import TrainConfig, seeded_pipeline
@@ -109,20 +94,21 @@ def measure(setting: str, seconds: float, min_steps: int, busy_late: bool = Fals
     for index in range(2):  # warm-up
         step(index, audio, labels)
     with BusyCore(None) if busy_late else contextlib.nullcontext():
-        before = cpu_snapshot()
+        cpus = affinity_cpus()
+        before = read_sample(cpus)
         done, start = 0, time.perf_counter()
         while done < min_steps or time.perf_counter() - start < seconds:
             step(2 + done, audio, labels)
             done += 1
         elapsed = time.perf_counter() - start
-        after = cpu_snapshot()
+        after = read_sample(cpus)
     return {
         "setting": setting,
         "threads": choice.threads if choice is not None else torch.get_num_threads(),
         "threads_at_end": torch.get_num_threads(),
         "steps": done,
         "steps_per_sec": done / elapsed,
-        "others_busy_cores": others_busy(before, after),
+        "others_busy_cores": others_busy(before, after, len(cpus)) or 0.0,
         "loadavg_1min": os.getloadavg()[0],
         "calibration_seconds": calibration,
         "choice": choice.record() if choice is not None else None,

@@ -16,30 +16,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from diffkit.runtime.machine import PROC_STAT, affinity_cpus, cpu_counters, usable_cores
+from diffkit.runtime.machine import Sample, affinity_cpus, others_busy, read_sample, usable_cores
 
 CHECK_SECONDS = 2.0
 """Seconds between two looks at the load (one look costs well under a millisecond; 200 scheduler ticks per
 core at 100 Hz, enough to tell a busy core from a free one)."""
-
-
-@dataclass(frozen=True)
-class Sample:
-    """Counters at one moment: idle and total jiffies of the usable cores, this process's CPU seconds, wall clock."""
-
-    idle: int
-    total: int
-    own: float
-    wall: float
-
-
-def read_sample(cpus: set[int]) -> Sample | None:
-    """The counters now, or None where ``/proc/stat`` cannot be read."""
-    try:
-        idle, total = cpu_counters(cpus, PROC_STAT.read_text())
-    except OSError:
-        return None
-    return Sample(idle, total, time.process_time(), time.perf_counter())
 
 
 @dataclass(frozen=True)
@@ -49,16 +30,6 @@ class ThreadChange:
     wall: float
     threads: int
     busy_elsewhere: float
-
-
-def others_busy(before: Sample, after: Sample, cores: int) -> float | None:
-    """Cores' worth of CPU that other processes used between two samples (None if no tick passed)."""
-    total = after.total - before.total
-    if total <= 0:
-        return None
-    busy = cores * (1 - (after.idle - before.idle) / total)
-    own = (after.own - before.own) / max(after.wall - before.wall, 1e-9)
-    return max(0.0, busy - own)
 
 
 def allowed_threads(chosen: int, cores: int, busy: float) -> int:
@@ -87,11 +58,18 @@ class LoadWatch:
         self.cores = cores if cores is not None else usable_cores()
         self.say = say
         self.set_threads = set_threads or torch.set_num_threads
-        self.sample = sample or (lambda: read_sample(self.cpus))
+        self.sample = sample or self._read
         self.current = chosen
         self.changes: list[ThreadChange] = []
         self.reported = 0
         self.last = self.sample()
+
+    def _read(self) -> Sample | None:
+        """The counters now, or None where ``/proc/stat`` cannot be read."""
+        try:
+            return read_sample(self.cpus)
+        except (OSError, ValueError):
+            return None
 
     def tick(self) -> int:
         """Look at the load if ``interval`` has passed since the last look; returns the thread count in force."""

@@ -106,30 +106,50 @@ def cpu_counters(cpus: set[int], text: str) -> tuple[int, int]:
     return idle, total
 
 
+@dataclass(frozen=True)
+class Sample:
+    """Counters at one moment: idle and total jiffies of the usable cores, this process's CPU seconds, wall clock."""
+
+    idle: int
+    total: int
+    own: float
+    wall: float
+
+
+def read_sample(cpus: set[int], stat: Path = PROC_STAT) -> Sample:
+    """The counters now (OSError where ``/proc/stat`` cannot be read, ValueError where it cannot be parsed)."""
+    idle, total = cpu_counters(cpus, stat.read_text())
+    return Sample(idle, total, time.process_time(), time.perf_counter())
+
+
+def others_busy(before: Sample, after: Sample, cores: int) -> float | None:
+    """Cores' worth of CPU that other processes used between two samples (None if no tick passed)."""
+    total = after.total - before.total
+    if total <= 0:
+        return None
+    busy = cores * (1 - (after.idle - before.idle) / total)
+    own = (after.own - before.own) / max(after.wall - before.wall, 1e-9)
+    return max(0.0, busy - own)
+
+
 def busy_elsewhere(interval: float = LOAD_INTERVAL, stat: Path = PROC_STAT) -> float | None:
     """Cores' worth of CPU used by other processes over ``interval`` seconds on this process's cores.
 
     From ``/proc/stat`` (the busy share of the affinity cores, minus this process's own CPU time);
     without it, the 1-minute load average. None when neither is available.
     """
+    cpus = affinity_cpus()
     try:
-        cpus = set(os.sched_getaffinity(0))
-        before = cpu_counters(cpus, stat.read_text())
-        own_before, wall_before = time.process_time(), time.perf_counter()
+        before = read_sample(cpus, stat)
         time.sleep(interval)
-        after = cpu_counters(cpus, stat.read_text())
-        own = time.process_time() - own_before
-        wall = time.perf_counter() - wall_before
-    except (AttributeError, OSError, ValueError):
+        after = read_sample(cpus, stat)
+    except (OSError, ValueError):
         try:
             return float(os.getloadavg()[0])
         except (AttributeError, OSError):
             return None
-    idle, total = after[0] - before[0], after[1] - before[1]
-    if total <= 0:
-        return None
-    busy = len(cpus) * (1 - idle / total) - own / max(wall, 1e-9)
-    return max(0.0, min(float(len(cpus)), busy))
+    busy = others_busy(before, after, len(cpus))
+    return None if busy is None else min(float(len(cpus)), busy)
 
 
 def positive_int(value: str | None) -> int | None:

@@ -43,6 +43,17 @@ class WaitPolicy:
     reason: str = ""
 
 
+def fixed_elsewhere(environ: Mapping[str, str], loaded: Mapping[str, object]) -> WaitPolicy | None:
+    """The policy when it is not diffkit's to choose — the user set a wait variable, or torch is already loaded."""
+    chosen = [name for name in WAIT_VARIABLES if environ.get(name, "") != ""]
+    if chosen:
+        settings = ", ".join(f"{name}={environ[name]}" for name in chosen)
+        return WaitPolicy({}, f"OpenMP waiting as set in the environment ({settings})")
+    if "torch" in loaded:
+        return WaitPolicy({}, "OpenMP default waiting (torch was imported before diffkit)")
+    return None
+
+
 def decide_wait_policy(
     environ: Mapping[str, str], loaded: Mapping[str, object], free_cores: float | None = None
 ) -> WaitPolicy:
@@ -51,12 +62,9 @@ def decide_wait_policy(
     The user's setting wins, then torch already loaded (too late to set anything); otherwise default spinning
     when at least :data:`SPIN_FREE_CORES` are free, else ``OMP_WAIT_POLICY=PASSIVE`` (also when unmeasured).
     """
-    chosen = [name for name in WAIT_VARIABLES if environ.get(name, "") != ""]
-    if chosen:
-        settings = ", ".join(f"{name}={environ[name]}" for name in chosen)
-        return WaitPolicy({}, f"OpenMP waiting as set in the environment ({settings})")
-    if "torch" in loaded:
-        return WaitPolicy({}, "OpenMP default waiting (torch was imported before diffkit)")
+    fixed = fixed_elsewhere(environ, loaded)
+    if fixed is not None:
+        return fixed
     if free_cores is not None and free_cores >= SPIN_FREE_CORES:
         return WaitPolicy({}, f"OpenMP default waiting: {free_cores:.1f} cores free at start-up")
     measured = f": {free_cores:.1f} cores free at start-up" if free_cores is not None else ""
@@ -79,8 +87,8 @@ def choose_wait_policy() -> dict[str, str]:
     """Variables to add to ``os.environ`` now (decided once per process, from its environment and the load)."""
     global _decided
     if _decided is None:
-        undecided = not any(os.environ.get(name, "") for name in WAIT_VARIABLES) and "torch" not in sys.modules
-        _decided = decide_wait_policy(os.environ, sys.modules, free_cores_now(os.environ) if undecided else None)
+        fixed = fixed_elsewhere(os.environ, sys.modules)  # the load is only measured when diffkit decides
+        _decided = fixed or decide_wait_policy(os.environ, sys.modules, free_cores_now(os.environ))
         return dict(_decided.variables)
     return {}
 
