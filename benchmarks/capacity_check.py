@@ -1,8 +1,9 @@
 """Capacity check: can a network overfit ONE synthetic clip as a denoiser at a fixed σ, in equal wall time?
 
-Each network (``NAME:PRESET``, repeatable) trains in its own subprocess, one after the other, for ``--seconds`` of
-wall time: EDM-preconditioned denoising (the ``edm`` objective with σ_d = the clip's RMS) of the same clip with
-fresh noise at one σ every step, batch 8, Adam. The denoising error is ‖D(x₀ + σz) − x₀‖² / ‖σz‖² over 32 fixed
+Each network (``NAME:PRESET``, repeatable) trains in its own subprocess, one after the other (``--together``: all at
+once, so every network sees the same machine load), for ``--seconds`` of wall time: EDM-preconditioned denoising
+(the ``edm`` objective with σ_d = the clip's RMS) of the same clip with fresh noise at one σ every step, batch 8,
+Adam. The denoising error is ‖D(x₀ + σz) − x₀‖² / ‖σz‖² over 32 fixed
 noise draws (0 dB: no better than returning the noisy input), logged along the way. Results go to
 ``benchmarks/results/<output>.{json,md}``.
 
@@ -86,24 +87,53 @@ def train(network: str, args: argparse.Namespace) -> dict[str, Any]:
 def markdown(report: dict[str, Any]) -> str:
     """The report as a Markdown table."""
     setting = report["setting"]
+    common = min(run["steps"] for run in report["runs"])
     lines = [
         "# Capacity check: overfit one clip as a denoiser at a fixed σ",
         "",
         f"Clip: synthetic `{setting['sound']}` #{setting['index']} "
         f"(train split, {setting['clip_seconds']} s at 8 kHz); "
         f"σ = {setting['sigma']}, batch {setting['batch']}, Adam lr {setting['lr']}, {setting['seconds']} s wall time "
-        f"per network, EDM preconditioning. Error = ‖D − x₀‖²/‖σz‖² over 32 fixed noise draws (0 dB = no denoising). "
+        f"per network ({'all at once' if setting.get('together') else 'one after the other'}), EDM preconditioning. "
+        "Error = ‖D − x₀‖²/‖σz‖² over 32 fixed noise draws (0 dB = no denoising). "
         f"Command: `{report['command']}`",
         "",
-        "| network | parameters | threads | steps | error at start (dB) | final error (dB) |",
-        "|---|---|---|---|---|---|",
+        f"| network | parameters | threads | steps | error at start (dB) | error at step ≤ {common} (dB) "
+        "| final error (dB) |",
+        "|---|---|---|---|---|---|---|",
     ]
     for run in report["runs"]:
         lines.append(
             f"| {run['network']} | {run['parameters']:,} | {run['threads']} | {run['steps']} "
-            f"| {run['curve'][0]['error_db']:.2f} | {run['final_error_db']:.2f} |"
+            f"| {run['curve'][0]['error_db']:.2f} | {error_at(run, common):.2f} | {run['final_error_db']:.2f} |"
         )
+    lines += [
+        "",
+        "The machine is shared, so equal wall time need not mean equal steps; the middle column compares "
+        "the networks at the last logged point at or before the step count every network reached.",
+    ]
     return "\n".join(lines) + "\n"
+
+
+def error_at(run: dict[str, Any], step: int) -> float:
+    """The last logged error at or before ``step``."""
+    return [point for point in run["curve"] if point["step"] <= step][-1]["error_db"]
+
+
+def _groups(commands: list[list[str]], together: bool) -> list[list[list[str]]]:
+    return [commands] if together else [[command] for command in commands]
+
+
+def _run_all(commands: list[list[str]]) -> list[dict[str, Any]]:
+    """Run the worker commands at the same time; their JSON results in order."""
+    processes = [subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for c in commands]
+    results = []
+    for command, process in zip(commands, processes, strict=True):
+        out, err = process.communicate()
+        if process.returncode != 0:
+            raise RuntimeError(f"capacity worker failed ({command[4]}):\n{err[-3000:]}")
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    return results
 
 
 def main() -> None:
@@ -118,23 +148,26 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--log-every", type=float, default=20.0, help="Seconds between error evaluations.")
     parser.add_argument("--output", default="capacity_check")
+    parser.add_argument(
+        "--together", action="store_true", help="Train all networks at once (one process each: equal machine load)."
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     networks = args.network or ["gblock-unet:small", "stft-unet:small"]
     if args.worker:
         print(json.dumps(train(networks[0], args)))
         return
-    runs = []
+    commands = []
     for network in networks:
         command = [sys.executable, __file__, "--worker", "--network", network]
         for key in ("seconds", "sigma", "sound", "index", "clip_seconds", "batch", "lr", "log_every"):
             command += [f"--{key.replace('_', '-')}", str(getattr(args, key))]
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            raise RuntimeError(f"capacity worker failed ({network}):\n{done.stderr[-3000:]}")
-        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
-        print(f"{network}: {runs[-1]['steps']} steps, final error {runs[-1]['final_error_db']:.2f} dB", flush=True)
-    setting = {key: getattr(args, key) for key in ("seconds", "sigma", "sound", "index", "clip_seconds", "batch", "lr")}
+        commands.append(command)
+    runs = [result for batch in _groups(commands, args.together) for result in _run_all(batch)]
+    for run in runs:
+        print(f"{run['network']}: {run['steps']} steps, final error {run['final_error_db']:.2f} dB", flush=True)
+    keys = ("seconds", "sigma", "sound", "index", "clip_seconds", "batch", "lr", "together")
+    setting = {key: getattr(args, key) for key in keys}
     report = {
         "benchmark": "capacity_check",
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
