@@ -46,15 +46,30 @@ def inputs(length: int, batch: int = 2, seed: int = 0) -> tuple[torch.Tensor, to
 # -- the representation -----------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("signal_phase", [False, True])
 @pytest.mark.parametrize(("n_fft", "hop"), [(256, 64), (32, 8), (64, 32)])
 @pytest.mark.parametrize("length", [1, 37, 255, 4000])
-def test_compressed_stft_round_trip_is_exact(n_fft: int, hop: int, length: int) -> None:
-    rep = STFTRepresentation(n_fft, hop, compression=0.5, scale=0.3)
+def test_compressed_stft_round_trip_is_exact(n_fft: int, hop: int, length: int, signal_phase: bool) -> None:
+    rep = STFTRepresentation(n_fft, hop, compression=0.5, scale=0.3, signal_phase=signal_phase)
     x = torch.randn(3, 2, length, generator=torch.Generator().manual_seed(length), dtype=torch.float64)
     channels = rep.analyse(x)
     assert channels.shape == (3, 4, n_fft // 2 + 1, rep.frames(length))
     back = rep.istft(rep.decompress(channels), length)
     assert (back - x).abs().max().item() < 1e-5
+
+
+@pytest.mark.parametrize("bin_", [3, 10, 21])
+def test_signal_phase_holds_a_steady_on_bin_partial_constant_along_time(bin_: int) -> None:
+    """With the signal's start as phase reference an on-bin sinusoid has one complex value in every inner frame;
+    with each frame's own reference it turns by 2πk·hop/n_fft per frame."""
+    n_fft, hop = 64, 16
+    t = torch.arange(2048, dtype=torch.float64)
+    x = torch.cos(2 * math.pi * bin_ / n_fft * t + 0.7).view(1, 1, -1)
+    steady = STFTRepresentation(n_fft, hop, signal_phase=True).stft(x)[0, 0, bin_, 4:-4]
+    turning = STFTRepresentation(n_fft, hop).stft(x)[0, 0, bin_, 4:-4]
+    assert float((steady - steady[0]).abs().max()) < 1e-7 * float(steady.abs().max())
+    expected = torch.polar(torch.ones(()), torch.tensor(2 * math.pi * bin_ * hop / n_fft, dtype=torch.float64))
+    torch.testing.assert_close(turning[1:] / turning[:-1], expected.expand(len(turning) - 1).to(turning.dtype))
 
 
 @settings(max_examples=25, deadline=None)

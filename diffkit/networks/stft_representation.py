@@ -20,7 +20,9 @@ TINY = 1e-12
 class STFTRepresentation(nn.Module):
     """Compressed complex STFT of a waveform (``analyse``), its inverse (``decompress``) and ``synthesise``."""
 
-    def __init__(self, n_fft: int, hop: int, compression: float = 0.5, scale: float = 1.0) -> None:
+    def __init__(
+        self, n_fft: int, hop: int, compression: float = 0.5, scale: float = 1.0, signal_phase: bool = False
+    ) -> None:
         super().__init__()
         if n_fft < 2 or n_fft % 2:
             raise ValueError(f"n_fft must be an even number ≥ 2, got {n_fft}")
@@ -32,6 +34,7 @@ class STFTRepresentation(nn.Module):
         self.hop = hop
         self.compression = compression
         self.scale = scale
+        self.signal_phase = signal_phase
         self.register_buffer("window", torch.hann_window(n_fft), persistent=False)
 
     @property
@@ -58,11 +61,22 @@ class STFTRepresentation(nn.Module):
             pad_mode="constant",
             return_complex=True,
         )
-        return (spec / self._norm()).reshape(batch, channels, *spec.shape[-2:])
+        spec = (spec / self._norm()).reshape(batch, channels, *spec.shape[-2:])
+        return spec * self._rotation(spec) if self.signal_phase else spec
+
+    def _rotation(self, spec: torch.Tensor) -> torch.Tensor:
+        """e^{−i2πk·m·hop/n_fft} for bin k, frame m: moves each frame's phase reference to the signal's start, so
+        a stationary partial keeps a nearly constant complex value from frame to frame (a phase vocoder's view)."""
+        bins, frames = spec.shape[-2:]
+        turns = torch.outer(torch.arange(bins, dtype=torch.float64), torch.arange(frames, dtype=torch.float64))
+        angle = -2 * torch.pi * torch.remainder(turns * self.hop, self.n_fft) / self.n_fft
+        return torch.polar(torch.ones_like(angle), angle).to(device=spec.device, dtype=spec.dtype)
 
     def istft(self, spec: torch.Tensor, length: int) -> torch.Tensor:
         """Complex ``[B, C, F, N]`` → waveform ``[B, C, length]``; the inverse of :meth:`stft`."""
         batch, channels = spec.shape[:2]
+        if self.signal_phase:
+            spec = spec * self._rotation(spec).conj()
         x = torch.istft(
             spec.reshape(batch * channels, *spec.shape[-2:]) * self._norm(),
             self.n_fft,

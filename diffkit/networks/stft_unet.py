@@ -59,7 +59,9 @@ class STFTUNet(nn.Module):
         arch = self.arch
         widths = arch.widths
 
-        self.representation = STFTRepresentation(arch.n_fft, arch.hop, arch.compression, arch.input_scale)
+        self.representation = STFTRepresentation(
+            arch.n_fft, arch.hop, arch.compression, arch.input_scale, arch.signal_phase
+        )
         self.sigma_embedding = SigmaEmbedding(arch.fourier_features, arch.fourier_scale, arch.sigma_mlp)
         film_dim = self.sigma_embedding.out_features + cond_dim
 

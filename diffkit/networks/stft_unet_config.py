@@ -23,6 +23,7 @@ class STFTArchitecture:
     fourier_features: int
     fourier_scale: float
     sigma_mlp: tuple[int, ...]
+    signal_phase: bool = False
 
 
 PRESETS: dict[str, STFTArchitecture] = {
@@ -77,6 +78,11 @@ class STFTUNetConfig(StrictConfig):
     fourier_scale: PositiveFloat | None = Field(None, description="Std of the random Fourier frequencies.")
     sigma_mlp: list[PositiveInt] | None = Field(
         None, min_length=1, description="Widths of the σ MLP layers; the last is the width of g."
+    )
+    signal_phase: bool | None = Field(
+        None,
+        description="Refer every frame's phase to the signal's start (phase-vocoder view): a steady partial is then "
+        "a nearly constant complex value along time instead of one rotating by 2πk·hop/n_fft per frame.",
     )
 
     @field_validator("preset")
