@@ -68,7 +68,8 @@ def test_signal_phase_holds_a_steady_on_bin_partial_constant_along_time(bin_: in
     steady = STFTRepresentation(n_fft, hop, signal_phase=True).stft(x)[0, 0, bin_, 4:-4]
     turning = STFTRepresentation(n_fft, hop).stft(x)[0, 0, bin_, 4:-4]
     assert float((steady - steady[0]).abs().max()) < 1e-7 * float(steady.abs().max())
-    expected = torch.polar(torch.ones(()), torch.tensor(2 * math.pi * bin_ * hop / n_fft, dtype=torch.float64))
+    angle = torch.tensor(2 * math.pi * bin_ * hop / n_fft, dtype=torch.float64)
+    expected = torch.polar(torch.ones((), dtype=torch.float64), angle)
     torch.testing.assert_close(turning[1:] / turning[:-1], expected.expand(len(turning) - 1).to(turning.dtype))
 
 
