@@ -224,6 +224,23 @@ def test_overrides_replace_preset_values_and_change_the_parameter_count() -> Non
     assert STFTUNet(config).multiple == 4
 
 
+def test_time_recurrence_gives_every_frame_the_whole_clip() -> None:
+    """With a biGRU along time, the output's first samples depend on the input's last ones (no conv reaches so far;
+    float64, since an untrained GRU's memory fades below float32 rounding within a few dozen frames)."""
+
+    def reach(options: dict) -> float:
+        net = STFTUNet(STFTUNetConfig(preset="tiny", **options), cond_dim=COND_DIM).double()
+        with torch.no_grad():
+            net.output_conv.weight.normal_()
+        x, sigma, cond = (t.double() for t in inputs(800, 1))
+        late = x.clone()
+        late[..., -100:] += 1.0
+        return float((net(late, sigma, cond) - net(x, sigma, cond))[..., :100].abs().max())
+
+    assert reach({"time_rnn_layers": 1}) > 0
+    assert reach({}) == 0.0
+
+
 @pytest.mark.parametrize(
     ("options", "message"),
     [

@@ -40,7 +40,13 @@ from torch import nn
 
 from diffkit.networks.film import film_vector
 from diffkit.networks.sigma_embedding import SigmaEmbedding
-from diffkit.networks.spectrogram_blocks import FrequencyDilatedBlock, FrequencyRecurrence, downsample, upsample
+from diffkit.networks.spectrogram_blocks import (
+    FrequencyDilatedBlock,
+    FrequencyRecurrence,
+    TimeRecurrence,
+    downsample,
+    upsample,
+)
 from diffkit.networks.stft_representation import STFTRepresentation
 from diffkit.networks.stft_unet_config import PRESETS, STFTArchitecture, STFTUNetConfig
 
@@ -72,6 +78,9 @@ class STFTUNet(nn.Module):
         self.encoder = nn.ModuleList(level(width) for width in widths)
         self.down = nn.ModuleList(downsample(widths[k], widths[k + 1]) for k in range(len(widths) - 1))
         self.bottleneck = FrequencyRecurrence(widths[-1], arch.rnn_layers) if arch.rnn_layers else nn.Identity()
+        self.time_bottleneck = (
+            TimeRecurrence(widths[-1], arch.time_rnn_layers) if arch.time_rnn_layers else nn.Identity()
+        )
         self.up = nn.ModuleList(upsample(widths[k + 1], widths[k]) for k in reversed(range(len(widths) - 1)))
         self.decoder = nn.ModuleList(level(widths[k]) for k in reversed(range(len(widths) - 1)))
         self.output_conv = nn.Conv2d(widths[0], 2 * channels, 3, padding=1)
@@ -102,7 +111,7 @@ class STFTUNet(nn.Module):
                 h = self.down[k - 1](h)
             for block in blocks:
                 h = block(h, film)
-        h = self.bottleneck(h)
+        h = self.time_bottleneck(self.bottleneck(h))
         for up, blocks in zip(self.up, self.decoder, strict=True):
             h = up(h) + skips.pop()
             for block in blocks:

@@ -24,6 +24,7 @@ class STFTArchitecture:
     fourier_scale: float
     sigma_mlp: tuple[int, ...]
     signal_phase: bool = False
+    time_rnn_layers: int = 0
 
 
 PRESETS: dict[str, STFTArchitecture] = {
@@ -78,6 +79,11 @@ class STFTUNetConfig(StrictConfig):
     fourier_scale: PositiveFloat | None = Field(None, description="Std of the random Fourier frequencies.")
     sigma_mlp: list[PositiveInt] | None = Field(
         None, min_length=1, description="Widths of the σ MLP layers; the last is the width of g."
+    )
+    time_rnn_layers: NonNegativeInt | None = Field(
+        None,
+        description="Layers of a biGRU along time at the coarsest level, after the one along frequency (0: none): "
+        "lines keep their frequency and level over the whole clip.",
     )
     signal_phase: bool | None = Field(
         None,
