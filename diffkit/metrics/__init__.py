@@ -29,7 +29,9 @@ A metric decides which level it works on (``fd``: frames by default; ``kad``, ``
 clips). Built-ins: ``fd`` (Fréchet distance, bootstrap CI, optional FD∞ and per-class FD), ``kad`` (kernel
 audio distance, bootstrap CI), ``prdc`` (precision, recall, density, coverage, k = 5) and ``logit-score``
 (LS with a trained MLP classifier, plus label adherence with a bootstrap CI) and ``attribute-adherence``
-(requested vs measured attribute values; reads the clips' audio and sidecars). Bootstrap intervals resample
+(requested vs measured attribute values; reads the clips' audio and sidecars), ``voicing`` (share of periodic
+active frames) and ``floor-db`` (quiet-frame level in dBFS), both measured on the clips' audio per class for the
+evaluated and the reference set (``diffkit.audio.frame_measures``). Bootstrap intervals resample
 clips with replacement (``diffkit.metrics.bootstrap``).
 """
 
@@ -54,9 +56,11 @@ def components() -> list[ComponentSpec]:
     """Built-in metrics."""
     from diffkit.metrics.attribute_adherence import AttributeAdherence, AttributeAdherenceConfig
     from diffkit.metrics.fd import FDConfig, FrechetDistance
+    from diffkit.metrics.floor_db import FloorDB, FloorDBConfig
     from diffkit.metrics.kad import KADConfig, KernelAudioDistance
     from diffkit.metrics.logit_score import LogitScore, LogitScoreConfig
     from diffkit.metrics.prdc import PRDC, PRDCConfig
+    from diffkit.metrics.voicing import Voicing, VoicingConfig
 
     return [
         ComponentSpec(
@@ -93,5 +97,19 @@ def components() -> list[ComponentSpec]:
             AttributeAdherence,
             AttributeAdherenceConfig,
             "Requested vs measured attribute (the conditioner's own feature function): MAE, bias, Pearson r.",
+        ),
+        ComponentSpec(
+            "metric",
+            "voicing",
+            Voicing,
+            VoicingConfig,
+            "Share of active 40 ms frames that are periodic (autocorrelation > 0.6 at 70–1000 Hz), per class.",
+        ),
+        ComponentSpec(
+            "metric",
+            "floor-db",
+            FloorDB,
+            FloorDBConfig,
+            "Quiet-frame level: 10th percentile of 20 ms frame levels (dBFS) per class, generated vs reference.",
         ),
     ]
