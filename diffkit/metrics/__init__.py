@@ -10,7 +10,8 @@ Protocol (every ``metric`` component):
 - optional ``requires: set[str]`` (default empty): what the *data* must provide, checked by the evaluation
   for every row before ``compute`` is called. ``"labels"``: the evaluated clips carry class labels;
   ``"reference-labels"``: the reference clips do; ``"conditions"``: every evaluated clip's sidecar records the
-  condition it was generated for; ``"attribute:<name>"``: every such record has a numeric ``<name>``. A
+  condition it was generated for; ``"attribute:<name>"``: every such record has a numeric ``<name>``;
+  ``"audio"``: every clip path of both sets is an audio file (metrics that measure the audio itself). A
   metric whose requirement a row cannot meet is skipped for that row and the reason is recorded in
   ``evaluation.json`` (``skipped``) and shown in the reports — never a crash, never a silent gap.
 - optional ``unusable_reason: str | None``: set when the metric was built without something it needs

@@ -17,10 +17,15 @@ import numpy as np
 import torch
 
 from diffkit.audio.io import read_audio
+from diffkit.errors import AudioError
 from diffkit.metrics.bootstrap import BootstrapOptions, clip_counts, percentile_interval
 from diffkit.metrics.embedding_set import EmbeddingSet
 
 Measure = Callable[[torch.Tensor, int], float]
+
+
+#: What these metrics declare they need (``diffkit.evaluation.requirements``): the clips' audio files.
+REQUIRES = frozenset({"audio"})
 
 
 class ClipValues:
@@ -35,7 +40,10 @@ class ClipValues:
         """One value per file (float64; NaN where the measure is undefined)."""
         values = np.empty(len(paths), dtype=np.float64)
         for i, path in enumerate(paths):
-            stat = os.stat(path)
+            try:
+                stat = os.stat(path)
+            except OSError as error:
+                raise AudioError(f"{path}: cannot read audio ({error.strerror or error})") from None
             key = (os.path.realpath(path), stat.st_size, stat.st_mtime_ns)
             if key not in self._memo:
                 audio, rate = read_audio(path, mono=True)

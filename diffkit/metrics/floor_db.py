@@ -14,7 +14,7 @@ from pydantic import Field
 
 from diffkit.audio.frame_measures import quiet_level_db
 from diffkit.metrics.bootstrap import BootstrapOptions
-from diffkit.metrics.clip_statistic import ClipValues, both_sets
+from diffkit.metrics.clip_statistic import REQUIRES, ClipValues, both_sets
 from diffkit.metrics.embedding_set import EmbeddingSet
 
 
@@ -30,6 +30,7 @@ class FloorDB:
 
     def __init__(self, config: FloorDBConfig | None = None) -> None:
         self.config = config or FloorDBConfig()
+        self.requires = REQUIRES
         self._values = ClipValues(self._measure)
 
     def _measure(self, audio: torch.Tensor, rate: int) -> float:

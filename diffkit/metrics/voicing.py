@@ -12,8 +12,9 @@ import torch
 from pydantic import Field
 
 from diffkit.audio.frame_measures import voiced_share
+from diffkit.errors import ConfigError
 from diffkit.metrics.bootstrap import BootstrapOptions
-from diffkit.metrics.clip_statistic import ClipValues, both_sets
+from diffkit.metrics.clip_statistic import REQUIRES, ClipValues, both_sets
 from diffkit.metrics.embedding_set import EmbeddingSet
 
 
@@ -34,9 +35,8 @@ class Voicing:
     def __init__(self, config: VoicingConfig | None = None) -> None:
         self.config = config or VoicingConfig()
         if self.config.fmin >= self.config.fmax:
-            from diffkit.errors import ConfigError
-
             raise ConfigError(f"voicing: fmin ({self.config.fmin} Hz) must be below fmax ({self.config.fmax} Hz)")
+        self.requires = REQUIRES
         self._values = ClipValues(self._measure)
 
     def _measure(self, audio: torch.Tensor, rate: int) -> float:
