@@ -1,4 +1,4 @@
-"""Frame measurements of clips: frame levels, the quiet-frame level (noise floor) and voicing (share of periodic frames).
+"""Frame measurements of clips: frame levels, the quiet-frame level (noise floor), voicing (share of periodic frames).
 
 Definitions (DESIGN §12; docs/evaluation.md):
 

@@ -84,7 +84,9 @@ def warn_undefined(metric: str, values: np.ndarray, which: str, why: str) -> Non
     """Warn when some clips have no value (they are left out of the means)."""
     missing = int((~np.isfinite(values)).sum())
     if missing:
-        warnings.warn(f"{metric}: {missing} of {values.size} {which} clips have no value ({why}); left out", stacklevel=3)
+        warnings.warn(
+            f"{metric}: {missing} of {values.size} {which} clips have no value ({why}); left out", stacklevel=3
+        )
 
 
 def both_sets(

@@ -21,9 +21,13 @@ from diffkit.metrics.embedding_set import EmbeddingSet
 class VoicingConfig(BootstrapOptions):
     """Frame, activity and periodicity settings of the voicing measurement (DESIGN §12 defaults)."""
 
-    threshold: float = Field(0.6, gt=0.0, lt=1.0, description="A frame is voiced when its autocorrelation peak exceeds this.")
+    threshold: float = Field(
+        0.6, gt=0.0, lt=1.0, description="A frame is voiced when its autocorrelation peak exceeds this."
+    )
     fmin: float = Field(70.0, gt=0.0, description="Lowest fundamental (Hz): the longest lag searched is rate / fmin.")
-    fmax: float = Field(1000.0, gt=0.0, description="Highest fundamental (Hz): the shortest lag searched is rate / fmax.")
+    fmax: float = Field(
+        1000.0, gt=0.0, description="Highest fundamental (Hz): the shortest lag searched is rate / fmax."
+    )
     frame_ms: float = Field(40.0, gt=0.0, description="Analysis frame length in milliseconds (Hann window).")
     hop_ms: float = Field(10.0, gt=0.0, description="Hop between analysis frames in milliseconds.")
     active_db: float = Field(30.0, gt=0.0, description="Frames within this many dB of the clip's loudest are active.")
