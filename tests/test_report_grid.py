@@ -115,7 +115,7 @@ def test_report_shows_voicing_and_floor_per_class(tmp_path: Path) -> None:
         metric_configs={"floor-db": {"bootstrap": 0}}, out_dir=run / "evaluate",
     )  # fmt: skip
     artifacts = collect(run, run / "samples", run / "evaluate" / "evaluation.json")
-    (name, headers, rows), = artifacts.class_tables
+    ((name, headers, rows),) = artifacts.class_tables
     assert name == "run" and headers[0] == "Class" and [row[0] for row in rows] == ["all", "tone"]
     cells = dict(zip(headers, rows[1], strict=True))
     assert float(cells["Voicing gen."].split()[0]) >= 0.9 and float(cells["Voicing real"].split()[0]) >= 0.9

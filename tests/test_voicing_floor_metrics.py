@@ -129,8 +129,6 @@ def test_through_evaluate_folders(tmp_path: Path) -> None:
     )
     values = results["rows"][0]["metrics"]
     assert values["voicing/tone"] == values["voicing_reference/tone"] == 1.0
-    assert all(
-        math.isclose(values[key], 0.0, abs_tol=1e-9) for key in values if key.startswith("floor_db_gap")
-    ), values
+    assert all(math.isclose(values[key], 0.0, abs_tol=1e-9) for key in values if key.startswith("floor_db_gap")), values
     markdown = (tmp_path / "out" / "evaluation.md").read_text()
     assert "Voicing / floor per class" in markdown and "| tone | 1.00" in markdown
