@@ -132,3 +132,14 @@ def test_through_evaluate_folders(tmp_path: Path) -> None:
     assert all(math.isclose(values[key], 0.0, abs_tol=1e-9) for key in values if key.startswith("floor_db_gap")), values
     markdown = (tmp_path / "out" / "evaluation.md").read_text()
     assert "Voicing / floor per class" in markdown and "| tone | 1.00" in markdown
+
+
+def test_floor_silence_level_is_an_option(tmp_path: Path) -> None:
+    """A clip of clicks in digital silence reads −140 dBFS by default and exactly the chosen silence_db otherwise."""
+    clicks = np.zeros(RATE // 2)
+    clicks[::800] = 0.9
+    clips = embedding_set([write(tmp_path, "impulses", "c", clicks)], ["impulses"])
+    default = get_registry().build("metric", "floor-db", {"bootstrap": 0}).compute(clips, clips)
+    assert default["floor_db/impulses"] == -140.0
+    floored = get_registry().build("metric", "floor-db", {"bootstrap": 0, "silence_db": -100.0})
+    assert floored.compute(clips, clips)["floor_db/impulses"] == -100.0

@@ -47,27 +47,36 @@ def _samples(ms: float, sample_rate: int, what: str) -> int:
     return count
 
 
-def level_db(rms: torch.Tensor) -> torch.Tensor:
-    """``20·log10(rms)`` in dBFS, floored at :data:`SILENCE_DB`."""
-    return (20.0 * torch.log10(rms.clamp_min(1e-300))).clamp_min(SILENCE_DB)
+def level_db(rms: torch.Tensor, silence_db: float = SILENCE_DB) -> torch.Tensor:
+    """``20·log10(rms)`` in dBFS, floored at ``silence_db``."""
+    return (20.0 * torch.log10(rms.clamp_min(1e-300))).clamp_min(silence_db)
 
 
-def frame_levels_db(audio: torch.Tensor | np.ndarray, sample_rate: int, frame_ms: float = 20.0) -> torch.Tensor:
-    """Levels ``[..., F]`` (dBFS) of the non-overlapping ``frame_ms`` frames of ``audio[..., T]``."""
+def frame_levels_db(
+    audio: torch.Tensor | np.ndarray, sample_rate: int, frame_ms: float = 20.0, silence_db: float = SILENCE_DB
+) -> torch.Tensor:
+    """Levels ``[..., F]`` (dBFS, floored at ``silence_db``) of the non-overlapping ``frame_ms`` frames of
+    ``audio[..., T]``."""
     x = _as_tensor(audio)
     length = _samples(frame_ms, sample_rate, "frame_ms")
     count = x.shape[-1] // length
     frames = x.unsqueeze(-2) if count == 0 else x[..., : count * length].unflatten(-1, (count, length))
-    return level_db(frames.square().mean(-1).sqrt())
+    return level_db(frames.square().mean(-1).sqrt(), silence_db)
 
 
 def quiet_level_db(
-    audio: torch.Tensor | np.ndarray, sample_rate: int, *, frame_ms: float = 20.0, percentile: float = 10.0
+    audio: torch.Tensor | np.ndarray,
+    sample_rate: int,
+    *,
+    frame_ms: float = 20.0,
+    percentile: float = 10.0,
+    silence_db: float = SILENCE_DB,
 ) -> torch.Tensor:
     """Quiet-frame level ``[...]`` (dBFS): the ``percentile``-th percentile of the clip's frame levels."""
     if not 0.0 <= percentile <= 100.0:
         raise ValueError(f"percentile must be in [0, 100], got {percentile}")
-    return torch.quantile(frame_levels_db(audio, sample_rate, frame_ms), percentile / 100.0, dim=-1)
+    levels = frame_levels_db(audio, sample_rate, frame_ms, silence_db)
+    return torch.quantile(levels, percentile / 100.0, dim=-1)
 
 
 def lag_range(sample_rate: int, fmin: float, fmax: float, frame: int) -> tuple[int, int]:
