@@ -1,10 +1,11 @@
 """The ``floor-db`` metric: the quiet-frame level (noise floor) of generated clips next to the reference clips'.
 
 Per clip, :func:`diffkit.audio.frame_measures.quiet_level_db`: the 10th percentile of its non-overlapping 20 ms
-frame levels in dBFS (RMS; digital silence floored at −140 dBFS, option ``silence_db``). Keys: ``floor_db``, ``floor_db/<label>``,
-``floor_db_reference``, ``floor_db_reference/<label>`` (means over clips, with bootstrap intervals), ``floor_db_n``,
-``floor_db_reference_n``, and ``floor_db_gap`` / ``floor_db_gap/<label>`` = generated − reference (dB; positive =
-the generated clips have a louder floor). Embeddings are not used: the clips' audio is.
+frame levels in dBFS (RMS; digital silence floored at −140 dBFS, option ``silence_db``). Keys: ``floor_db``,
+``floor_db/<label>``, ``floor_db_reference``, ``floor_db_reference/<label>`` (means over clips, with bootstrap
+intervals), ``floor_db_n``, ``floor_db_reference_n``, and ``floor_db_gap`` / ``floor_db_gap/<label>`` =
+generated − reference (dB; positive = the generated clips have a louder floor). Embeddings are not used: the clips'
+audio is.
 """
 
 from __future__ import annotations
