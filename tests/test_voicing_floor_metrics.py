@@ -109,6 +109,8 @@ def test_bad_frequency_range_is_a_config_error() -> None:
 
     with pytest.raises(DiffkitError, match="fmin"):
         get_registry().build("metric", "voicing", {"fmin": 800.0, "fmax": 500.0})
+    with pytest.raises(DiffkitError, match=r"raise frame_ms above 50\.0"):
+        get_registry().build("metric", "voicing", {"fmin": 20.0})
 
 
 def test_through_evaluate_folders(tmp_path: Path) -> None:

@@ -47,7 +47,10 @@ class ClipValues:
             key = (os.path.realpath(path), stat.st_size, stat.st_mtime_ns)
             if key not in self._memo:
                 audio, rate = read_audio(path, mono=True)
-                self._memo[key] = float(self.measure(audio[0], rate))
+                try:
+                    self._memo[key] = float(self.measure(audio[0], rate))
+                except ValueError as error:  # e.g. no integer lag for the frequency range at this file's rate
+                    raise AudioError(f"{path} ({rate} Hz): {error}") from None
             values[i] = self._memo[key]
         return values
 

@@ -40,6 +40,11 @@ class Voicing:
         self.config = config or VoicingConfig()
         if self.config.fmin >= self.config.fmax:
             raise ConfigError(f"voicing: fmin ({self.config.fmin} Hz) must be below fmax ({self.config.fmax} Hz)")
+        if self.config.frame_ms <= 1000.0 / self.config.fmin:
+            raise ConfigError(
+                f"voicing: a {self.config.frame_ms} ms frame cannot hold one period at fmin = {self.config.fmin} Hz; "
+                f"raise frame_ms above {1000.0 / self.config.fmin:.1f} or raise fmin"
+            )
         self.requires = REQUIRES
         self._values = ClipValues(self._measure)
 
