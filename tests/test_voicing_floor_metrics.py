@@ -11,9 +11,9 @@ import pytest
 import soundfile as sf
 
 from diffkit.evaluation import evaluate_folders
-from diffkit.evaluation.requirements import unmet_requirement
 from diffkit.metrics.conformance import check_metric, example_sets
 from diffkit.metrics.embedding_set import EmbeddingSet
+from diffkit.metrics.requirements import unmet_requirement
 from diffkit.registry import get_registry
 
 RATE = 8000

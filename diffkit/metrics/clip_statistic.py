@@ -24,7 +24,7 @@ from diffkit.metrics.embedding_set import EmbeddingSet
 Measure = Callable[[torch.Tensor, int], float]
 
 
-#: What these metrics declare they need (``diffkit.evaluation.requirements``): the clips' audio files.
+#: What these metrics declare they need (``diffkit.metrics.requirements``): the clips' audio files.
 REQUIRES = frozenset({"audio"})
 
 

@@ -33,6 +33,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from diffkit.networks.bottleneck import RecurrentBottleneck
+from diffkit.networks.film import film_vector
 from diffkit.networks.full_rate_stack import DilatedStack, level_normalised
 from diffkit.networks.gblock import GBlock
 from diffkit.networks.gblock_unet_config import PRESETS, Architecture, GBlockUNetConfig
@@ -88,21 +89,7 @@ class GBlockUNet(nn.Module):
         return self.arch.channels[-1]
 
     def _film_input(self, x: torch.Tensor, sigma: torch.Tensor, cond: torch.Tensor | None) -> torch.Tensor:
-        batch = x.shape[0]
-        sigma = torch.as_tensor(sigma, device=x.device).reshape(-1)
-        if sigma.numel() == 1:
-            sigma = sigma.expand(batch)
-        if sigma.shape != (batch,):
-            raise ValueError(f"sigma must have shape [{batch}] (one per example), got {tuple(sigma.shape)}")
-        if cond is None:
-            cond = x.new_zeros(batch, 0)
-        if cond.shape != (batch, self.cond_dim):
-            raise ValueError(
-                f"cond must have shape [{batch}, {self.cond_dim}] (the network was built with "
-                f"cond_dim={self.cond_dim}), got {tuple(cond.shape)}"
-            )
-        g = self.sigma_embedding(sigma).to(x.dtype)
-        return torch.cat([g, cond.to(x.dtype)], dim=1)
+        return film_vector(self.sigma_embedding, x, sigma, cond, self.cond_dim)
 
     def _pad(self, x: torch.Tensor) -> torch.Tensor:
         if x.ndim != 3 or x.shape[1] != self.channels:
