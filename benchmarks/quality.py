@@ -25,7 +25,7 @@ import torch
 
 from benchmarks import judge, judge_mel
 from diffkit.audio import read_audio, resample
-from diffkit.audio.frame_measures import quiet_level_db, voiced_share
+from diffkit.audio.frame_measures import FLOOR_DB, quiet_level_db, voiced_share
 from diffkit.evaluation.files import list_audio_files
 
 CLASSES = judge.CLASSES
@@ -96,7 +96,7 @@ def measures(clips: list[torch.Tensor], rates: list[int]) -> tuple[np.ndarray, n
     for (rate, _), indices in groups.items():
         batch = torch.stack([clips[i][0] for i in indices])
         voicing[indices] = voiced_share(batch, rate).numpy()
-        floor[indices] = quiet_level_db(batch, rate).numpy()
+        floor[indices] = quiet_level_db(batch, rate, silence_db=FLOOR_DB).numpy()
     return voicing, floor
 
 

@@ -32,6 +32,10 @@ import torch
 #: Level (dBFS) given to frames of digital silence, whose RMS is 0.
 SILENCE_DB = -140.0
 
+FLOOR_DB = -100.0
+"""Lowest level the ``floor-db`` metric reports by default: one 16-bit step's noise, the bottom of the report's
+spectrogram grids. Pauses at or below it count as clean silence."""
+
 
 def _as_tensor(audio: torch.Tensor | np.ndarray) -> torch.Tensor:
     tensor = torch.as_tensor(np.asarray(audio) if not isinstance(audio, torch.Tensor) else audio)

@@ -1,7 +1,7 @@
 """The ``floor-db`` metric: the quiet-frame level (noise floor) of generated clips next to the reference clips'.
 
 Per clip, :func:`diffkit.audio.frame_measures.quiet_level_db`: the 10th percentile of its non-overlapping 20 ms
-frame levels in dBFS (RMS; digital silence floored at −140 dBFS, option ``silence_db``). Keys: ``floor_db``,
+frame levels in dBFS (RMS; levels floored at −100 dBFS, option ``silence_db``). Keys: ``floor_db``,
 ``floor_db/<label>``, ``floor_db_reference``, ``floor_db_reference/<label>`` (means over clips, with bootstrap
 intervals), ``floor_db_n``, ``floor_db_reference_n``, and ``floor_db_gap`` / ``floor_db_gap/<label>`` =
 generated − reference (dB; positive = the generated clips have a louder floor). Embeddings are not used: the clips'
@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 from pydantic import Field
 
-from diffkit.audio.frame_measures import SILENCE_DB, quiet_level_db
+from diffkit.audio.frame_measures import FLOOR_DB, quiet_level_db
 from diffkit.metrics.bootstrap import BootstrapOptions
 from diffkit.metrics.clip_statistic import REQUIRES, ClipValues, both_sets
 from diffkit.metrics.embedding_set import EmbeddingSet
@@ -25,10 +25,10 @@ class FloorDBConfig(BootstrapOptions):
     frame_ms: float = Field(20.0, gt=0.0, description="Length of the non-overlapping frames in milliseconds.")
     percentile: float = Field(10.0, ge=0.0, le=100.0, description="Percentile of the frame levels that is reported.")
     silence_db: float = Field(
-        SILENCE_DB,
+        FLOOR_DB,
         lt=0.0,
-        description="Lowest frame level (dBFS): digital silence reads this. A value such as −100 (below one 16-bit "
-        "step) keeps exactly silent pauses from dominating the mean over clips.",
+        description="Lowest frame level (dBFS): quieter frames, digital silence included, read this. −100 (one "
+        "16-bit step) counts pauses as quiet as a 16-bit file can be as clean; −140 measures down to digital silence.",
     )
 
 
