@@ -241,6 +241,19 @@ def test_time_recurrence_gives_every_frame_the_whole_clip() -> None:
     assert reach({}) == 0.0
 
 
+def test_waveform_branch_starts_at_zero_and_adds_a_full_rate_path() -> None:
+    """Off by default; when on, the output is still 0 at initialisation and the branch's gradient flows."""
+    net = STFTUNet(STFTUNetConfig(preset="tiny", waveform_dilations=[1, 2, 4], waveform_width=4), cond_dim=COND_DIM)
+    x, sigma, cond = inputs(300)
+    assert float(net(x, sigma, cond).abs().max()) == 0.0
+    with torch.no_grad():
+        net.waveform.output_conv.weight.normal_()
+    net(x, sigma, cond).square().sum().backward()
+    grad = net.waveform.input_conv.weight.grad
+    assert grad is not None and float(grad.abs().sum()) > 0
+    assert not hasattr(STFTUNet(STFTUNetConfig(preset="tiny"), cond_dim=COND_DIM), "waveform")
+
+
 @pytest.mark.parametrize(
     ("options", "message"),
     [

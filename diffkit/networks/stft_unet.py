@@ -39,6 +39,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from diffkit.networks.film import film_vector
+from diffkit.networks.full_rate_stack import WaveformBranch
 from diffkit.networks.sigma_embedding import SigmaEmbedding
 from diffkit.networks.spectrogram_blocks import (
     FrequencyDilatedBlock,
@@ -83,6 +84,8 @@ class STFTUNet(nn.Module):
         )
         self.up = nn.ModuleList(upsample(widths[k + 1], widths[k]) for k in reversed(range(len(widths) - 1)))
         self.decoder = nn.ModuleList(level(widths[k]) for k in reversed(range(len(widths) - 1)))
+        if arch.waveform_dilations:
+            self.waveform = WaveformBranch(channels, arch.waveform_width, arch.waveform_dilations, film_dim)
         self.output_conv = nn.Conv2d(widths[0], 2 * channels, 3, padding=1)
         nn.init.zeros_(self.output_conv.weight)
         nn.init.zeros_(self.output_conv.bias)
@@ -117,4 +120,5 @@ class STFTUNet(nn.Module):
             for block in blocks:
                 h = block(h, film)
         out = self.output_conv(h)[..., :bins, :frames]
-        return self.representation.synthesise(out, x.shape[-1])
+        n = self.representation.synthesise(out, x.shape[-1])
+        return n + self.waveform(x, film) if self.arch.waveform_dilations else n

@@ -25,6 +25,8 @@ class STFTArchitecture:
     sigma_mlp: tuple[int, ...]
     signal_phase: bool = False
     time_rnn_layers: int = 0
+    waveform_dilations: tuple[int, ...] = ()
+    waveform_width: int = 16
 
 
 PRESETS: dict[str, STFTArchitecture] = {
@@ -85,6 +87,13 @@ class STFTUNetConfig(StrictConfig):
         description="Layers of a biGRU along time at the coarsest level, after the one along frequency (0: none): "
         "lines keep their frequency and level over the whole clip.",
     )
+    waveform_dilations: list[PositiveInt] | None = Field(
+        None,
+        max_length=32,
+        description="Dilations of a small full-rate waveform branch on [x, x / local RMS] added to the output "
+        "(empty: none). It gives the network a sample-level path, which cancels the noise in pauses (the hiss floor).",
+    )
+    waveform_width: PositiveInt | None = Field(None, description="Channels of the waveform branch.")
     signal_phase: bool | None = Field(
         None,
         description="Refer every frame's phase to the signal's start (phase-vocoder view): a steady partial is then "
