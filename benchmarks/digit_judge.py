@@ -28,6 +28,7 @@ import torchaudio
 from safetensors.torch import load_file, save_file
 from torch import nn
 
+from benchmarks.quality import wilson
 from diffkit.audio import load_audio
 from diffkit.audio.frame_measures import quiet_level_db, voiced_share
 from diffkit.datasets.fsdd import CLASSES, FsddConfig, fsdd_dataset
@@ -155,14 +156,6 @@ def per_class(predicted: torch.Tensor, truth: torch.Tensor) -> dict[str, float]:
     return {
         name: float((predicted[truth == k] == k).float().mean()) for k, name in enumerate(CLASSES) if (truth == k).any()
     }
-
-
-def wilson(correct: int, n: int, z: float = 1.96) -> list[float]:
-    """95 % Wilson score interval of a proportion (sensible at accuracies near 1, unlike the normal one)."""
-    p = correct / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return [max(0.0, centre - half), min(1.0, centre + half)]
 
 
 def load(path: Path = WEIGHTS) -> DigitJudge:
