@@ -9,9 +9,10 @@ gain (0 … −30 dB), a random position inside the 1 s window, and on half of t
     python -m benchmarks.digit_judge train --root /work/data/fsdd   # → benchmarks/results/digit_judge.safetensors
     python -m benchmarks.digit_judge judge FOLDER [FOLDER …]         # accuracy of <label>/<file>.wav or sidecars
 
-The json beside the weights also records the real test recordings' voicing and quiet-frame floor (see
-:func:`_voicing` and :func:`_floor_db`), the values generated digits are compared with: the floor both as the
-dataset delivers the clips (peak-normalised to 0.95, what a model trains on) and at the files' own level.
+The json beside the weights also records the real test recordings' voicing and quiet-frame floor (the per-clip
+measures of the ``voicing`` and ``floor-db`` metrics, :mod:`diffkit.audio.frame_measures`), the values generated
+digits are compared with: the floor both as the dataset delivers the clips (peak-normalised to 0.95, what a model
+trains on) and at the files' own level (``python -m benchmarks.digit_judge levels --root …`` recomputes them).
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ import torchaudio
 from safetensors.torch import load_file, save_file
 from torch import nn
 
+from benchmarks.quality import wilson
 from diffkit.audio import load_audio
+from diffkit.audio.frame_measures import quiet_level_db, voiced_share
 from diffkit.datasets.fsdd import CLASSES, FsddConfig, fsdd_dataset
 from diffkit.evaluation.files import list_audio_files
 
@@ -140,16 +143,12 @@ def train(root: Path, epochs: int = 24, seed: int = 0) -> dict[str, object]:
         results[f"n_{split}"] = len(split_clips)
         if split == "test":
             results["real_test_per_digit"] = per_class(predicted, split_labels)
-            results["real_test_voicing"] = sum(_voicing(c[0]) for c in split_clips) / len(split_clips)
-            results["real_test_floor_db"] = sum(_floor_db(c[0]) for c in split_clips) / len(split_clips)
-            files = [load_audio(path, RATE)[0] for path in read_paths(root, "test")]
-            results["real_test_floor_db_file_level"] = sum(_floor_db(c) for c in files) / len(files)
     results["seconds"] = round(time.perf_counter() - started, 1)
     results["cpu_seconds"] = round(time.process_time() - cpu_started, 1)
     RESULTS.mkdir(parents=True, exist_ok=True)
     save_file(model.state_dict(), str(WEIGHTS))
     WEIGHTS.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n")
-    return results
+    return {**results, **real_levels(root)}
 
 
 def per_class(predicted: torch.Tensor, truth: torch.Tensor) -> dict[str, float]:
@@ -157,14 +156,6 @@ def per_class(predicted: torch.Tensor, truth: torch.Tensor) -> dict[str, float]:
     return {
         name: float((predicted[truth == k] == k).float().mean()) for k, name in enumerate(CLASSES) if (truth == k).any()
     }
-
-
-def wilson(correct: int, n: int, z: float = 1.96) -> list[float]:
-    """95 % Wilson score interval of a proportion (sensible at accuracies near 1, unlike the normal one)."""
-    p = correct / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return [max(0.0, centre - half), min(1.0, centre + half)]
 
 
 def load(path: Path = WEIGHTS) -> DigitJudge:
@@ -199,39 +190,30 @@ def judge_folder(folder: Path, model: DigitJudge | None = None) -> dict[str, obj
     }
 
 
-# -- TEMPORARY: private voicing and quiet-frame level, to be replaced at merge by the shared diffkit metrics ------
-# (branch h-metrics adds them to diffkit/metrics/); the definitions follow DESIGN §12.
+def _voicing(audio: torch.Tensor) -> float:
+    """Voicing of one clip ``[T]`` at 8 kHz (the ``voicing`` metric's per-clip measure, DESIGN §12)."""
+    return float(voiced_share(audio, RATE))
 
 
-def _frames(audio: torch.Tensor, size: int, hop: int) -> torch.Tensor:
-    """Frames ``[N, size]`` of a 1-D clip (zero-padded to at least one frame)."""
-    if audio.shape[-1] < size:
-        audio = nn.functional.pad(audio, (0, size - audio.shape[-1]))
-    return audio.unfold(-1, size, hop)
+def _floor_db(audio: torch.Tensor) -> float:
+    """Quiet-frame level (dBFS) of one clip ``[T]`` at 8 kHz (the ``floor-db`` metric's per-clip measure)."""
+    return float(quiet_level_db(audio, RATE))
 
 
-def _voicing(audio: torch.Tensor, rate: int = RATE, threshold: float = 0.6) -> float:
-    """Share of active 40 ms frames (hop 10 ms; RMS within 30 dB of the loudest frame) whose Hann-windowed
-    normalised autocorrelation has a local peak above ``threshold`` at a lag for 70–1000 Hz."""
-    frames = _frames(audio.double(), round(0.040 * rate), round(0.010 * rate))
-    level = 10 * torch.log10(frames.square().mean(-1).clamp(min=1e-20))
-    active = frames[level >= level.max() - 30]
-    windowed = (active - active.mean(-1, keepdim=True)) * torch.hann_window(active.shape[-1], dtype=torch.float64)
-    spectrum = torch.fft.rfft(windowed, n=2 * active.shape[-1])
-    r = torch.fft.irfft(spectrum.abs().square(), n=2 * active.shape[-1])[:, : active.shape[-1]]
-    r = r / r[:, :1].clamp(min=1e-20)
-    low, high = math.ceil(rate / 1000), math.floor(rate / 70)
-    inner = r[:, low : high + 1]
-    peaks = (inner > r[:, low - 1 : high]) & (inner >= r[:, low + 1 : high + 2])
-    voiced = (peaks & (inner > threshold)).any(-1)
-    return float(voiced.double().mean())
-
-
-def _floor_db(audio: torch.Tensor, rate: int = RATE) -> float:
-    """10th percentile of the levels (dBFS RMS) of non-overlapping 20 ms frames."""
-    frames = _frames(audio.double(), round(0.020 * rate), round(0.020 * rate))
-    level = 10 * torch.log10(frames.square().mean(-1).clamp(min=1e-20))
-    return float(torch.quantile(level, 0.1))
+def real_levels(root: Path) -> dict[str, float]:
+    """Mean voicing and quiet-frame level of the real test recordings, as the dataset delivers them (peak 0.95)
+    and at the files' own level; written into the json beside the weights when it exists."""
+    clips, _ = read_split(root, "test")
+    files = [load_audio(path, RATE)[0] for path in read_paths(root, "test")]
+    levels = {
+        "real_test_voicing": sum(_voicing(clip[0]) for clip in clips) / len(clips),
+        "real_test_floor_db": sum(_floor_db(clip[0]) for clip in clips) / len(clips),
+        "real_test_floor_db_file_level": sum(_floor_db(clip) for clip in files) / len(files),
+    }
+    path = WEIGHTS.with_suffix(".json")
+    if path.is_file():
+        path.write_text(json.dumps({**json.loads(path.read_text()), **levels}, indent=2) + "\n")
+    return levels
 
 
 def main() -> None:
@@ -240,12 +222,16 @@ def main() -> None:
     trainer = sub.add_parser("train")
     trainer.add_argument("--root", type=Path, default=Path("data/free-spoken-digit-dataset"))
     trainer.add_argument("--epochs", type=int, default=24)
+    levels = sub.add_parser("levels", help="real test recordings' voicing and floor (updates the json)")
+    levels.add_argument("--root", type=Path, default=Path("data/free-spoken-digit-dataset"))
     judge = sub.add_parser("judge")
     judge.add_argument("folders", nargs="+", type=Path)
     args = parser.parse_args()
     torch.set_num_threads(1)
     if args.command == "train":
         print(json.dumps(train(args.root, args.epochs), indent=2))
+    elif args.command == "levels":
+        print(json.dumps(real_levels(args.root), indent=2))
     else:
         model = load()
         for folder in args.folders:
