@@ -21,14 +21,16 @@ from diffkit.pipeline import Pipeline
 from diffkit.runtime import load_watch
 from diffkit.runtime.estimate import training_estimate
 from diffkit.runtime.threads import use_threads
+from diffkit.runtime.tuning import stage_runtime
 from diffkit.runtime.work import training_work
 from diffkit.training import checkpoint as ckpt
+from diffkit.training.callbacks import Callback, FollowLoad, as_callbacks, dispatch
 from diffkit.training.checks import check_conditions, check_data, check_metadata, check_preview_conditions
 from diffkit.training.config import TrainConfig
 from diffkit.training.data import BatchPlan, Cursor, batches
 from diffkit.training.ema import EMA
 from diffkit.training.errors import TrainingDiverged, TrainingWarning
-from diffkit.training.metrics_log import METRICS_NAME, MetricsLog, read_metrics, truncate_after
+from diffkit.training.metrics_log import METRICS_NAME, MetricsLog, build_loggers, read_metrics, truncate_after
 from diffkit.training.plot import plot_loss_curve
 from diffkit.training.preview import Previews
 from diffkit.training.progress import ProgressBar
@@ -43,7 +45,6 @@ TRAIN_STEP_OVERHEAD = 1.2
 """A training step's time over its timed forward + backward: the optimiser, EMA, clipping and data (measured on the
 quickstart: 0.188 s per logged step against 0.151 s timed; benchmarks/estimate_bench.py)."""
 
-Callback = Callable[[dict[str, Any]], None]
 LOSS_CURVE_NAME = "loss_curve.png"
 
 
@@ -56,7 +57,7 @@ def train(
     *,
     resume: str | Path | None = None,
     extra_metadata: dict[str, str] | None = None,
-    callbacks: Sequence[Callback] | None = None,
+    callbacks: Sequence[Callback | Callable[[dict[str, Any]], None]] | None = None,
 ) -> TrainResult:
     """Train ``pipeline`` on ``train_set`` into ``out_dir``; see docs/training.md.
 
@@ -64,10 +65,12 @@ def train(
     continues from the newest usable checkpoint in ``out_dir`` (fresh if there is none), a path continues
     from that checkpoint. SIGINT/SIGTERM end the run after the current step with a checkpoint
     (``interrupted=True``); a non-finite loss raises TrainingDiverged. Under torchrun every process calls
-    this with the same arguments; only rank 0 writes files. ``callbacks`` receive every metrics record (rank 0).
+    this with the same arguments; only rank 0 writes files. ``callbacks``: :class:`~diffkit.training.callbacks.Callback`
+    instances (hooks on start, step, validation, checkpoint, preview, end) or plain functions that receive every
+    metrics record (rank 0). Runs as a stage: threads and malloc are tuned while it runs and restored after.
     """
     config = validate_config(TrainConfig, config, prefix="train")
-    with running(config) as runtime:
+    with stage_runtime(), running(config) as runtime:
         trainer = Trainer(pipeline, train_set, valid_set, config, Path(out_dir), runtime, extra_metadata, callbacks)
         return trainer.run(resume)
 
@@ -84,7 +87,7 @@ class Trainer:
         out_dir: Path,
         runtime: Runtime,
         extra_metadata: dict[str, str] | None = None,
-        callbacks: Sequence[Callback] | None = None,
+        callbacks: Sequence[Callback | Callable[[dict[str, Any]], None]] | None = None,
     ) -> None:
         self.config = config
         self.runtime = runtime
@@ -93,7 +96,7 @@ class Trainer:
         self.valid_set = valid_set
         self.classes = list(train_set.classes)
         self.extra_metadata = check_metadata(extra_metadata)
-        self.callbacks = list(callbacks or [])
+        self.callbacks = [FollowLoad(), *as_callbacks(callbacks)]
         self.length = round(config.clip_seconds * pipeline.sample_rate)
         check_data(pipeline, train_set, valid_set)
         self.train_source = ConditionSource(train_set, pipeline.conditioner, "training")
@@ -110,7 +113,7 @@ class Trainer:
         if runtime.distributed:
             for tensor in self.pipeline.state_dict().values():
                 dist.broadcast(tensor, src=0)
-        shadow = Pipeline(pipeline.config, registry=pipeline.registry).to(runtime.device)
+        shadow = Pipeline(pipeline.config, pipeline.sampling, registry=pipeline.registry).to(runtime.device)
         self.ema = EMA(self.pipeline, shadow, config.ema_decay, config.ema_warmup)
         self.optimizer = make_optimizer(self.pipeline, config)
         self.train_step = TrainStep(self.pipeline, self.optimizer, self.ema, self.classes, config, runtime)
@@ -192,7 +195,8 @@ class Trainer:
         if runtime.is_main:
             self.out_dir.mkdir(parents=True, exist_ok=True)
             truncate_after(self.out_dir / METRICS_NAME, state.step if resumed else -1)
-            self.log = MetricsLog(self.out_dir, config.tensorboard, purge_step=state.step if resumed else None)
+            loggers = build_loggers(config, self.pipeline.registry)
+            self.log = MetricsLog(self.out_dir, loggers, purge_step=state.step if resumed else None)
         plan = BatchPlan(
             self.train_set,
             config.batch_size,
@@ -310,6 +314,8 @@ class Trainer:
             cursor = plan.cursor_after(step + 1)
             state.step, state.epoch, state.position = step + 1, cursor.epoch, cursor.position
             state.ema_updates = self.ema.updates
+            for callback in self.callbacks:
+                callback.on_step(self, state.step)
             window.append(outcome.loss)
             window_time += time.perf_counter() - tick
             if state.step % config.log_every == 0:
@@ -464,9 +470,7 @@ class Trainer:
     def _record(self, record: dict[str, Any]) -> None:
         if self.log is None:
             return
-        written = self.log.write(record)
-        for callback in self.callbacks:
-            callback(written)
+        dispatch(self.callbacks, self, self.log.write(record))
 
     def _warn(self, message: str) -> None:
         if self.runtime.is_main:
