@@ -15,7 +15,6 @@ import torch.distributed as dist
 from diffkit.condition_records.source import ConditionSource
 from diffkit.config import validate_config
 from diffkit.datasets import Dataset
-from diffkit.errors import CheckpointError, ConfigError
 from diffkit.io.atomic import remove_stale_temporaries
 from diffkit.pipeline import Pipeline
 from diffkit.runtime import load_watch
@@ -34,12 +33,14 @@ from diffkit.training.metrics_log import METRICS_NAME, MetricsLog, build_loggers
 from diffkit.training.plot import plot_loss_curve
 from diffkit.training.preview import Previews
 from diffkit.training.progress import ProgressBar
+from diffkit.training.records import start_record, train_record
 from diffkit.training.result import TrainResult
+from diffkit.training.resume import resume_run
 from diffkit.training.runtime import Runtime, running
-from diffkit.training.seeding import capture_global_rng, restore_global_rng, seed_globals
+from diffkit.training.seeding import capture_global_rng, seed_globals
 from diffkit.training.signals import StopRequest
 from diffkit.training.step import StepOutcome, TrainStep, make_optimizer
-from diffkit.training.validation import Validation
+from diffkit.training.validation import Validation, no_validation_reason, validation_work
 
 TRAIN_STEP_OVERHEAD = 1.2
 """A training step's time over its timed forward + backward: the optimiser, EMA, clipping and data (measured on the
@@ -130,61 +131,7 @@ class Trainer:
     # -- set-up ----------------------------------------------------------------------------------
     def _resume(self, resume: str | Path | None) -> bool:
         """Load the checkpoint ``resume`` points at; True when training continues from one."""
-        if resume is None:
-            existing = ckpt.step_checkpoints(self.out_dir)
-            if existing:
-                raise ConfigError(
-                    f"{self.out_dir} already holds checkpoints ({existing[0].name}, …); continue that run with "
-                    "resume='auto' (--resume auto on the command line), or train into another folder"
-                )
-            return False
-        if resume == "auto":
-            checkpoint = ckpt.newest_valid(self.out_dir, warn=self._warn)
-            if checkpoint is None:
-                return False
-        else:
-            checkpoint = ckpt.load_checkpoint(Path(resume))
-        saved = checkpoint.state
-        ckpt.check_within_steps(checkpoint, self.config.steps)
-        ckpt.restore_weights(checkpoint, self.pipeline, self.ema.shadow)
-        ckpt.restore_optimizer(checkpoint, self.pipeline, self.optimizer)
-        for group in self.optimizer.param_groups:  # the current config's hyper-parameters win
-            group.update(lr=self.config.lr, betas=self.config.betas, weight_decay=self.config.weight_decay)
-        self.ema.updates = saved.ema_updates
-        if (saved.world_size, saved.batch_size, saved.dataset_size) != (
-            self.runtime.world_size,
-            self.config.batch_size,
-            len(self.train_set),
-        ):
-            self._warn(
-                f"{checkpoint.path.name} was written with world size {saved.world_size}, batch size "
-                f"{saved.batch_size} and {saved.dataset_size} training clips; this run has "
-                f"{self.runtime.world_size}, {self.config.batch_size} and {len(self.train_set)}: training "
-                "continues, but not along exactly the trajectory of an uninterrupted run"
-            )
-        self.state = ckpt.TrainingState(
-            step=saved.step,
-            epoch=saved.epoch,
-            position=min(saved.position, len(self.train_set) - 1),
-            ema_updates=saved.ema_updates,
-            best_valid_loss=saved.best_valid_loss,
-            best_step=saved.best_step,
-            world_size=self.runtime.world_size,
-            batch_size=self.config.batch_size,
-            dataset_size=len(self.train_set),
-        )
-        if self.runtime.rank < len(checkpoint.rng):
-            snapshot = checkpoint.rng[self.runtime.rank]
-            try:
-                restore_global_rng(snapshot.tensors, snapshot.states, self.runtime.device)
-            except (KeyError, TypeError, ValueError, RuntimeError) as error:
-                raise CheckpointError(
-                    f"{checkpoint.path}: its RNG state for rank {self.runtime.rank} cannot be restored ({error})"
-                ) from None
-        self.saved_step = self.validated_step = self.sampled_step = saved.step
-        self.last_checkpoint = checkpoint.path
-        self.resumed_from = checkpoint.path
-        return True
+        return resume_run(self, resume)
 
     # -- the run ---------------------------------------------------------------------------------
     def run(self, resume: str | Path | None = None) -> TrainResult:
@@ -209,7 +156,7 @@ class Trainer:
             conditions=self.train_source.raw,
         )
         validation = None
-        no_validation = self._no_validation_reason()
+        no_validation = no_validation_reason(config, self.valid_set)
         if no_validation is None:
             clips = config.valid_batches * config.batch_size
             validation = Validation(
@@ -224,7 +171,7 @@ class Trainer:
         work = training_work(self.pipeline, self.train_source.raw, config.batch_size, self.length, runtime.autocast)
         self.threads = use_threads(work, announce=runtime.is_main)
         self.estimate = training_estimate(
-            work, self.threads, config.steps - state.step, TRAIN_STEP_OVERHEAD, self._validation_work(validation)
+            work, self.threads, config.steps - state.step, TRAIN_STEP_OVERHEAD, validation_work(self, validation)
         )
         if self.estimate is not None and runtime.is_main:
             _say(self.estimate.line())
@@ -265,32 +212,6 @@ class Trainer:
             ema=self.ema.shadow,
             signal=stop.signal_name if interrupted else None,
         )
-
-    def _validation_work(self, validation: Validation | None) -> tuple[Any, int] | None:
-        """One validation batch's forward and how many the rest of the run makes (for the time estimate)."""
-        if validation is None:
-            return None
-        config, step = self.config, self.state.step
-        passes = (0 if step else 1) + (config.steps // config.valid_every - step // config.valid_every)
-        passes += 0 if config.steps % config.valid_every == 0 else 1  # the final validation
-        batches = -(-len(validation.items) // config.batch_size) * validation.levels
-        work = training_work(
-            self.pipeline, self.train_source.raw, config.batch_size, self.length, self.runtime.autocast, False
-        )
-        return work, passes * batches
-
-    def _no_validation_reason(self) -> str | None:
-        """Why this run has no validation loss, or None when it has one."""
-        if self.config.valid_every == 0:
-            return "train.valid_every is 0"
-        if self.valid_set is None:
-            return "no validation set was given"
-        if len(self.valid_set) == 0:
-            return (
-                "the validation set is empty (with a held-out fraction, each class needs enough files to give "
-                "one away; add files or set the dataset's valid_fraction)"
-            )
-        return None
 
     def _remove_temporaries(self) -> list[str]:
         """Delete the temporary files of atomic writes that a killed run left behind (rank 0); their names."""
@@ -437,35 +358,10 @@ class Trainer:
 
     # -- records ---------------------------------------------------------------------------------
     def _start_record(self, resumed: bool) -> dict[str, Any]:
-        return {
-            "kind": "start",
-            "step": self.state.step,
-            "resumed_from": str(self.resumed_from) if resumed else None,
-            "world_size": self.runtime.world_size,
-            "device": str(self.runtime.device),
-            "precision": self.runtime.precision,
-            "parameters": sum(p.numel() for p in self.pipeline.parameters()),
-            "train_clips": len(self.train_set),
-            "valid_clips": len(self.valid_set) if self.valid_set is not None else 0,
-            "clip_samples": self.length,
-            "threads": self.threads.record(),
-            **(self.estimate.record() if self.estimate is not None else {}),
-            "config": self.config.model_dump(mode="json"),
-        }
+        return start_record(self, resumed)
 
     def _train_record(self, window: list[float], grad_norm: float, decay: float, rate: float) -> dict[str, Any]:
-        return {
-            "kind": "train",
-            "step": self.state.step,
-            "epoch": self.state.epoch,
-            "loss": sum(window) / len(window),
-            "window": len(window),
-            "grad_norm": grad_norm,
-            "lr": self.optimizer.param_groups[0]["lr"],
-            "ema_decay": decay,
-            "steps_per_sec": rate,
-            "time": time.time(),
-        }
+        return train_record(self, window, grad_norm, decay, rate)
 
     def _record(self, record: dict[str, Any]) -> None:
         if self.log is None:
