@@ -3,16 +3,19 @@
 The measured step is the trainer's own (:class:`diffkit.training.step.TrainStep`: ``Pipeline.loss``, backward,
 clipping, Adam, EMA) for the quickstart model: gblock-unet preset ``small``, 8 kHz, batch 8 × 0.5 s clips.
 
-Three conditions: the machine as found; the same with one extra busy core (the benchmark starts a
-pure-Python spinning process, unpinned unless ``--pin``, and stops it afterwards); and that busy core
+Four conditions: the machine as found; the same with one extra busy core (the benchmark starts a
+pure-Python spinning process, unpinned unless ``--pin``, and stops it afterwards); that busy core
 arriving *after* the worker chose its threads and warmed up (the worker starts it just before the timed
-steps, which then last ``--late-seconds``): what a long run sees when the machine gets busy, and what
-diffkit's load watch (:mod:`diffkit.runtime.load_watch`) answers. Each setting runs in a fresh subprocess,
+steps, which then last ``--late-seconds``): what a long run sees when the machine gets busy; and the busy core
+present at the choice and *leaving* after ``--early-seconds`` of the timed steps (issue 18: a busy moment at
+start-up must not keep the whole run on 1 thread). The last two are what diffkit's load watch
+(:mod:`diffkit.runtime.load_watch`) answers, down and back up. Each setting runs in a fresh subprocess,
 since the OpenMP wait policy is fixed when torch loads:
 
-- ``auto``: imports diffkit first (so diffkit's wait policy, decided from the load at import, applies), then lets
-  :func:`diffkit.runtime.threads.use_threads` choose, exactly as the trainer does; the calibration time
-  is reported separately and is not part of steps/s;
+- ``auto``: the ``diffkit`` command's wait policy (:mod:`diffkit.cli.launch`, before torch loads), then
+  :func:`diffkit.runtime.threads.use_threads` chooses exactly as the trainer does, and the load watch is ticked
+  once per step as the trainer's ``FollowLoad`` callback does; the calibration time is reported separately and is
+  not part of steps/s;
 - ``1 thread``, ``2 threads``: torch's defaults (torch imported first, so diffkit changes nothing), then
   ``torch.set_num_threads``; ``2 threads, PASSIVE``: the same with ``OMP_WAIT_POLICY=PASSIVE``.
 
@@ -52,17 +55,26 @@ WAIT_VARIABLES = ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "KMP_BLOCKTIME", "OMP_NUM
 # -- worker (one setting, fresh process) ----------------------------------------------------------
 
 
-def measure(setting: str, seconds: float, min_steps: int, busy_late: bool = False) -> dict[str, Any]:
+def measure(
+    setting: str, seconds: float, min_steps: int, busy_late: bool = False, busy_early: float = 0.0
+) -> dict[str, Any]:
     """Build the quickstart training step, set the threads as ``setting`` says, and time steps.
 
-    ``busy_late``: start the extra busy core after the choice and the warm-up, just before the timed steps."""
+    ``busy_late``: start the extra busy core after the choice and the warm-up, just before the timed steps.
+    ``busy_early``: keep an extra busy core from before the choice until this many timed seconds have passed."""
     threads = SETTINGS[setting]["threads"]
     if threads is None:
-        import diffkit  # noqa: F401  (first: diffkit's wait policy applies before torch loads)
+        from diffkit.runtime.openmp import choose_wait_policy
+
+        os.environ.update(choose_wait_policy())  # as the diffkit command does, before torch loads
+    early = BusyCore(None) if busy_early > 0 else None
+    if early is not None:
+        early.__enter__()
     import torch
 
     if threads is not None:
         torch.set_num_threads(threads)
+    from diffkit.runtime.load_watch import follow_load
     from diffkit.runtime.machine import affinity_cpus, others_busy, read_sample
     from diffkit.runtime.threads import use_threads
     from diffkit.runtime.work import training_work
@@ -100,6 +112,13 @@ def measure(setting: str, seconds: float, min_steps: int, busy_late: bool = Fals
         while done < min_steps or time.perf_counter() - start < seconds:
             step(2 + done, audio, labels)
             done += 1
+            if threads is None:
+                follow_load()  # the trainer's FollowLoad callback
+            if early is not None and time.perf_counter() - start >= busy_early:
+                early.__exit__(None, None, None)
+                early = None
+        if early is not None:
+            early.__exit__(None, None, None)
         elapsed = time.perf_counter() - start
         after = read_sample(cpus)
     return {
@@ -116,11 +135,14 @@ def measure(setting: str, seconds: float, min_steps: int, busy_late: bool = Fals
     }
 
 
-def run_worker(setting: str, seconds: float, min_steps: int, busy_late: bool = False) -> dict[str, Any]:
+def run_worker(
+    setting: str, seconds: float, min_steps: int, busy_late: bool = False, busy_early: float = 0.0
+) -> dict[str, Any]:
     """``measure`` in a fresh interpreter, with the user's thread/wait variables removed."""
     env = {k: v for k, v in os.environ.items() if k not in WAIT_VARIABLES} | SETTINGS[setting]["env"]
     command = [sys.executable, "-m", "benchmarks.threads_bench", "--worker", setting]
     command += ["--seconds", str(seconds), "--min-steps", str(min_steps)] + (["--busy-late"] if busy_late else [])
+    command += ["--busy-early", str(busy_early)]
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"worker {setting!r} failed:\n{done.stderr[-3000:]}")
@@ -206,12 +228,19 @@ def main() -> None:
     parser.add_argument(
         "--late-seconds", type=float, default=20.0, help="Timed seconds when the busy core arrives after the choice."
     )
+    parser.add_argument(
+        "--early-seconds", type=float, default=30.0, help="Timed seconds the busy core stays in the fourth condition."
+    )
+    parser.add_argument(
+        "--early-total", type=float, default=90.0, help="Timed seconds of the fourth condition (busy, then free)."
+    )
     parser.add_argument("--pin", action="store_true", help="Pin the busy process to the last usable core.")
     parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--busy-late", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--busy-early", type=float, default=0.0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(measure(args.worker, args.seconds, args.min_steps, args.busy_late)))
+        print(json.dumps(measure(args.worker, args.seconds, args.min_steps, args.busy_late, args.busy_early)))
         return
 
     from benchmarks._report import write  # imports torch: only here, never in a worker before its setting applies
@@ -223,15 +252,21 @@ def main() -> None:
     rows: list[dict[str, Any]] = []
     raw: dict[str, dict[str, list[dict[str, Any]]]] = {}
     busy_core = BusyCore(cores[-1] if args.pin else None)
-    conditions: dict[str, Any] = {"as found": None, "+1 busy core": busy_core, "+1 busy core after the choice": "late"}
+    conditions: dict[str, Any] = {
+        "as found": None,
+        "+1 busy core": busy_core,
+        "+1 busy core after the choice": "late",
+        "+1 busy core leaving after the choice": "early",
+    }
     for name, busy in conditions.items():
         runs: dict[str, list[dict[str, Any]]] = {setting: [] for setting in SETTINGS}
-        seconds = args.late_seconds if busy == "late" else args.seconds
+        seconds = {"late": args.late_seconds, "early": args.early_total}.get(busy, args.seconds)
+        early = args.early_seconds if busy == "early" else 0.0
         for repeat in range(args.repeats):
             order = list(SETTINGS)[repeat % len(SETTINGS) :] + list(SETTINGS)[: repeat % len(SETTINGS)]
             for setting in order:
                 with busy if isinstance(busy, BusyCore) else contextlib.nullcontext():
-                    result = run_worker(setting, seconds, args.min_steps, busy_late=busy == "late")
+                    result = run_worker(setting, seconds, args.min_steps, busy == "late", early)
                 runs[setting].append(result)
                 print(
                     f"{name:14s} {setting:20s} {result['threads']}→{result['threads_at_end']} threads "
@@ -246,7 +281,8 @@ def main() -> None:
     notes = (
         f"Quickstart training step (gblock-unet `small`, 8 kHz, batch {BATCH} × {CLIP_SECONDS} s, loss + backward + "
         f"Adam + EMA); median of {args.repeats} fresh processes per setting, ≥ {args.seconds:g} s each "
-        f"({args.late_seconds:g} s after the busy core arrived in the third condition; 'threads' a→b: chosen → "
+        f"({args.late_seconds:g} s after the busy core arrived in the third condition; {args.early_total:g} s in "
+        f"the fourth, the busy core leaving after {args.early_seconds:g} s; 'threads' a→b: chosen → "
         f"at the end, after the load watch). "
         f"'others' busy cores': CPU used by other processes during the measurement ({len(cores)} usable cores; "
         f"{found:.2f} busy before the run); 'choice s': time diffkit took to choose (load sample + calibration); "

@@ -1,30 +1,25 @@
 """diffkit: a plugin-style toolkit for audio diffusion; DAG is its reference composition."""
 
-import os
 from typing import Any
 
-from diffkit.runtime.allocator import keep_freed_memory
-from diffkit.runtime.openmp import choose_wait_policy
-
-os.environ.update(choose_wait_policy())  # before torch loads OpenMP: spin or sleep, from the load (docs/threads.md)
-
 from diffkit._version import __version__
-from diffkit.errors import (
-    AudioError,
-    CheckpointError,
-    ConditionError,
-    ConfigError,
-    DiffkitError,
-    RegistryError,
-)
-from diffkit.pipeline import Pipeline, PipelineConfig
-from diffkit.registry import ComponentSpec, get_registry, hookimpl, register_plugin
 
-keep_freed_memory()  # freed tensors' memory is reused, not page-faulted back in (docs/threads.md)
-
-
-#: Public names imported on first use (they pull in the stages, training and evaluation code): name → module.
+#: Public names, imported on first use: name → module. ``import diffkit`` itself loads no torch and changes nothing
+#: in the process (environment, allocator, threads); the ``diffkit`` command tunes its own process
+#: (:mod:`diffkit.cli.launch`) and each stage tunes and restores the runtime (:mod:`diffkit.runtime.tuning`).
 _LAZY = {
+    "AudioError": "diffkit.errors",
+    "CheckpointError": "diffkit.errors",
+    "ConditionError": "diffkit.errors",
+    "ConfigError": "diffkit.errors",
+    "DiffkitError": "diffkit.errors",
+    "RegistryError": "diffkit.errors",
+    "Pipeline": "diffkit.pipeline",
+    "PipelineConfig": "diffkit.pipeline",
+    "ComponentSpec": "diffkit.registry",
+    "get_registry": "diffkit.registry",
+    "hookimpl": "diffkit.registry",
+    "register_plugin": "diffkit.registry",
     "Recipe": "diffkit.recipes.schema",
     "load_recipe": "diffkit.recipes.loader",
     "validate_recipe": "diffkit.recipes.loader",
@@ -41,12 +36,14 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
-    """Import the lazily exported names of ``__all__`` on first access."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'diffkit' has no attribute {name!r}")
+    """Import the public names of ``__all__`` (and the sub-packages, ``diffkit.pipeline`` …) on first access."""
     import importlib
 
+    module = _LAZY.get(name)
+    if module is None:
+        if importlib.util.find_spec(f"diffkit.{name}") is None:
+            raise AttributeError(f"module 'diffkit' has no attribute {name!r}")
+        return importlib.import_module(f"diffkit.{name}")
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value

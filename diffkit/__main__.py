@@ -1,5 +1,5 @@
 """``python -m diffkit`` is the ``diffkit`` command."""
 
-from diffkit.cli.main import app
+from diffkit.cli.launch import main
 
-app(prog_name="diffkit")
+main()

@@ -6,7 +6,8 @@ Shows everything a component needs, without packaging:
 2. an ``nn.Module`` following the conditioner protocol of ``diffkit/conditioners/__init__.py``
    (``dim``, ``prepare``, ``forward``, ``null``, ``drop``, ``metadata``): brightness b → Fourier features
    [b, sin(πkb), cos(πkb)]_k → linear projection; a learnable null token initialised to zeros for
-   classifier-free guidance, and training dropout via ``diffkit.conditioners.dropout_to_null``;
+   classifier-free guidance, whose ``null`` and training ``drop`` come from ``diffkit.conditioners.NullTokenMixin``
+   (it needs ``null_token`` and ``config.dropout``);
 3. a ``@diffkit.hookimpl def diffkit_components()`` returning its ``ComponentSpec``;
 4. ``diffkit.register_plugin(sys.modules[__name__])`` — the component is now usable by name, exactly like
    a built-in one — and ``diffkit.testing.check_component`` to run the conformance check.
@@ -37,7 +38,7 @@ from torch import nn
 
 import diffkit
 from diffkit.audio import crop_or_pad, save_audio
-from diffkit.conditioners import dropout_to_null
+from diffkit.conditioners import NullTokenMixin
 from diffkit.config import StrictConfig
 from diffkit.errors import ConditionError
 from diffkit.runtime.threads import use_threads
@@ -55,7 +56,7 @@ class BrightnessConfig(StrictConfig):
     dropout: float = Field(0.1, ge=0.0, le=1.0, description="Probability of replacing a condition by the null token.")
 
 
-class BrightnessConditioner(nn.Module):
+class BrightnessConditioner(NullTokenMixin, nn.Module):
     """Brightness b ∈ [0, 1] (a number or a numeric string) → condition vector; bad values are ConditionErrors."""
 
     def __init__(self, config: BrightnessConfig | None = None) -> None:
@@ -80,14 +81,6 @@ class BrightnessConditioner(nn.Module):
         b = prepared.to(self.projection.weight).unsqueeze(-1)
         phase = b * self.angular
         return self.projection(torch.cat([b, torch.sin(phase), torch.cos(phase)], dim=-1))
-
-    def null(self, batch: int) -> torch.Tensor:
-        """The null token repeated ``batch`` times (the unconditional input for guidance)."""
-        return self.null_token.unsqueeze(0).expand(batch, -1)
-
-    def drop(self, cond: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-        """Replace rows by the null token with probability ``dropout`` (training only)."""
-        return dropout_to_null(cond, self.null_token, self.config.dropout, generator)
 
     def metadata(self) -> dict[str, Any]:
         """Stored with a saved model."""

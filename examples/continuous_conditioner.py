@@ -34,7 +34,7 @@ from torch import nn
 
 import diffkit
 from diffkit.condition_records.features import feature_values
-from diffkit.conditioners import dropout_to_null
+from diffkit.conditioners import NullTokenMixin
 from diffkit.config import StrictConfig
 from diffkit.errors import ConditionError
 
@@ -65,7 +65,7 @@ def fit_range(config: LoudnessConfig, dataset: Any) -> LoudnessConfig:
 
 
 # --- 3. the conditioner: the protocol, plus what a record-reading conditioner declares ----------------------
-class LoudnessConditioner(nn.Module):
+class LoudnessConditioner(NullTokenMixin, nn.Module):
     """Loudness (dBFS) → normalised u over the trained range → Fourier features → linear projection."""
 
     reads = ("loudness",)  # the record field it reads
@@ -93,14 +93,6 @@ class LoudnessConditioner(nn.Module):
         """[B] → [B, dim]."""
         u = ((prepared.to(self.projection.weight) - self.low) / (self.high - self.low)).unsqueeze(-1)
         return self.projection(torch.cat([u, torch.sin(u * self.angular), torch.cos(u * self.angular)], dim=-1))
-
-    def null(self, batch: int) -> torch.Tensor:
-        """The unconditional input of guidance."""
-        return self.null_token.unsqueeze(0).expand(batch, -1)
-
-    def drop(self, cond: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-        """Training dropout to the null token."""
-        return dropout_to_null(cond, self.null_token, self.config.dropout, generator)
 
     def metadata(self) -> dict[str, Any]:
         """Stored with the model."""

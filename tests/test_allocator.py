@@ -1,5 +1,5 @@
-"""diffkit keeps freed memory for reuse: a large tensor is served from malloc's heap and stays there when freed,
-instead of being mapped and unmapped (and page-faulted in again on the next forward pass)."""
+"""While a stage runs, diffkit keeps freed memory for reuse: a large tensor is served from malloc's heap and stays
+there when freed, instead of being mapped and unmapped (and page-faulted in again on the next forward pass)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,15 @@ import pytest
 
 PROBE = """
 import ctypes, sys
-if sys.argv[1] == "diffkit":
-    import diffkit
-    from diffkit.runtime.allocator import allocator_note
-    print("note:", allocator_note())
+import contextlib
 import torch
+stage = contextlib.nullcontext()
+if sys.argv[1] == "diffkit":
+    from diffkit.runtime.allocator import allocator_note
+    from diffkit.runtime.tuning import stage_runtime
+    stage = stage_runtime()
+    stage.__enter__()
+    print("note:", allocator_note())
 
 FIELDS = "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost".split()
 
@@ -31,6 +35,7 @@ block.fill_(1.0)
 print("mapped:", libc.mallinfo2().hblkhd - before)
 del block
 print("kept:", libc.mallinfo2().fordblks)
+stage.__exit__(None, None, None)
 """
 BLOCK = 64 * 2**20
 

@@ -169,3 +169,17 @@ def test_the_continuous_conditioner_walkthrough_is_the_example_code() -> None:
     assert len(blocks) >= 4
     for block in blocks:
         assert block in source, f"docs/plugins.md block not in examples/continuous_conditioner.py:\n{block[:300]}"
+
+
+def test_conditioner_examples_use_the_null_token_mixin() -> None:
+    """The examples inherit ``null``/``drop`` from ``NullTokenMixin`` instead of writing them by hand."""
+    import ast
+
+    for name in ("continuous_conditioner.py", "conditioner_plugin_in_one_file.py"):
+        tree = ast.parse((EXAMPLES / name).read_text())
+        classes = [node for node in tree.body if isinstance(node, ast.ClassDef) and node.name.endswith("Conditioner")]
+        assert classes, name
+        for node in classes:
+            assert "NullTokenMixin" in [ast.unparse(base) for base in node.bases], (name, node.name)
+            methods = {item.name for item in node.body if isinstance(item, ast.FunctionDef)}
+            assert not methods & {"null", "drop"}, (name, node.name, methods)

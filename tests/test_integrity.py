@@ -99,7 +99,7 @@ def test_a_stored_100_gb_config_is_refused_before_building(model_file: Path, tmp
     path = tmp_path / "huge.safetensors"
     save_file(tensors, str(path), metadata={**metadata, "diffkit.config": json.dumps(config)})
     with pytest.raises(
-        CheckpointError, match=r"huge\.safetensors: its config describes a network of [\d,]+ parameters"
+        CheckpointError, match=r"huge\.safetensors: the network its config describes \([\d,]+ parameters\): about"
     ):
         Pipeline.load(path)
 

@@ -45,6 +45,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "diffkit.samplers",
             "diffkit.inpainting",
             "diffkit.datasets",
+            "diffkit.loggers",
         ),
     ),
     ("pipeline", ("diffkit.pipeline",)),

@@ -7,7 +7,7 @@ import pytest
 from diffkit.runtime import load_watch
 from diffkit.runtime.load_watch import LoadWatch, Sample, allowed_threads, others_busy
 from diffkit.runtime.machine import Facts
-from diffkit.runtime.threads import ThreadChoice, _follow
+from diffkit.runtime.threads import ThreadChoice, _follow, ceiling
 
 
 def test_others_busy_is_the_busy_share_minus_this_process() -> None:
@@ -94,3 +94,24 @@ def test_only_automatic_choices_of_several_cpu_threads_are_followed() -> None:
             assert load_watch._watch is None
     finally:
         load_watch.watch(None)
+
+
+def test_a_stage_that_started_with_no_core_free_gets_its_threads_back() -> None:
+    """Started on 1 thread because other processes held the cores: when they leave, the count goes up."""
+    busy_start = ThreadChoice("train", 1, "auto", "no core free", Facts(2, busy_elsewhere=1.0))  # type: ignore[arg-type]
+    small = ThreadChoice("train", 1, "auto", "small work (800 elements per train step < 4,096)", Facts(2))  # type: ignore[arg-type]
+    assert ceiling(busy_start) == 2 and ceiling(small) == 1
+    try:
+        _follow(busy_start, "cpu", print)
+        assert load_watch._watch is not None and (load_watch._watch.chosen, load_watch._watch.current) == (2, 1)
+    finally:
+        load_watch.watch(None)
+    samples = iter([Sample(0, 0, 0.0, 0.0), Sample(0, 200, 1.0, 1.0), Sample(0, 400, 3.0, 2.0)])  # busy 1.0, then 0
+    applied: list[int] = []
+    said: list[str] = []
+    watch = LoadWatch(
+        "train", 2, current=1, interval=0.0, say=said.append, set_threads=applied.append, sample=lambda: next(samples),
+        cores=2,
+    )  # fmt: skip
+    assert [watch.tick(), watch.tick()] == [1, 2] and applied == [2]
+    assert said == ["threads: train → 2 threads (cores free again: 0.0 of 2 cores busy elsewhere over the last 0 s)"]

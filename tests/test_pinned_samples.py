@@ -71,3 +71,21 @@ def test_generated_clips_are_as_before(tmp_path: Path, pinned: dict[str, torch.T
     for clip in clips:
         audio, _ = sf.read(clip.wav, dtype="float32")
         torch.testing.assert_close(torch.from_numpy(audio), pinned[f"clip_{clip.wav.stem}"], atol=1e-4, rtol=0)
+
+
+def test_generation_writes_only_the_clips_it_returns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """File writing is timed on the real clips, not on silent scratch clips (issue 18)."""
+    from diffkit.generation import generate as service
+
+    written: list[Path] = []
+    real = service._write_clip
+
+    def counting(out: Path, *args: Any) -> Any:
+        written.append(Path(out))
+        return real(out, *args)
+
+    monkeypatch.setattr(service, "_write_clip", counting)
+    pipeline = Pipeline.load(FIXTURES / "model-0.1.0.safetensors")
+    request = GenerationRequest(labels=["tone", "noise"], per_class=2, seconds=0.02, steps=2, seed=0, batch_size=3)
+    clips = generate_clips(pipeline, request, tmp_path, {"checkpoint": "x"})
+    assert len(written) == len(clips) == 4 and set(written) == {tmp_path}

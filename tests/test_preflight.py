@@ -3,6 +3,7 @@ before anything is allocated; the refusal names the key and the override."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from diffkit import Pipeline
 from diffkit.errors import ConfigError, ResourceError
 from diffkit.pipeline.memory import estimate_pipeline
 from diffkit.recipes import load_recipe, validate_recipe
-from diffkit.stages.preflight import check_recipe, clip_samples, estimate_recipe, preflight_enabled
+from diffkit.stages.preflight import _recipe_device, check_recipe, clip_samples, estimate_recipe, preflight_enabled
 from diffkit.stages.runner import run_recipe
 from tests.conftest import tiny_config
 
@@ -79,3 +80,38 @@ def test_the_switch(monkeypatch: pytest.MonkeyPatch) -> None:
     assert preflight_enabled() and not preflight_enabled(False)
     monkeypatch.setenv("DIFFKIT_PREFLIGHT", "0")
     assert not preflight_enabled() and preflight_enabled(True)
+
+
+ONE_MESSAGE = (
+    r"^(?P<key>[\w.]+): .+: about [\d.]+ \w?B needed \(.+\), but only [\d.]+ \w?B of (CUDA )?memory is available\. "
+)
+
+
+def test_every_out_of_memory_refusal_has_one_form() -> None:
+    """Weights, training and sampling are refused with the same sentence, naming the key, the fix and the override."""
+    recipe = load_recipe(ROOT / "recipes" / "quickstart.yaml")
+    estimate = estimate_recipe(recipe)
+    cases = [
+        (recipe, estimate.model.bytes - 1, "model.network"),
+        (recipe, estimate.training_bytes - 1, "train"),
+        (recipe.model_copy(update={"train": None}), estimate.sampling_bytes - 1, "sample"),
+    ]
+    for case, available, key in cases:
+        with pytest.raises(ResourceError) as caught:
+            check_recipe(case, available=available)
+        message = str(caught.value)
+        assert re.match(ONE_MESSAGE, message) and message.startswith(f"{key}: "), message
+        assert message.endswith("(or DIFFKIT_PREFLIGHT=0)."), message
+
+
+def test_the_device_comes_from_the_one_resolver(monkeypatch: pytest.MonkeyPatch) -> None:
+    """preflight resolves the recipe's device like the stages do: train.device wins, and a CUDA device that does not
+    exist is a ConfigError naming the key (it used to fall back to the CPU silently)."""
+    monkeypatch.setattr("torch.cuda.is_available", lambda: False)
+    recipe = load_recipe(ROOT / "recipes" / "quickstart.yaml")
+    assert _recipe_device(recipe).type == "cpu"
+    with pytest.raises(ConfigError, match=r"^device: 'cuda' asked for, but CUDA is not available"):
+        _recipe_device(recipe.model_copy(update={"device": "cuda"}))
+    on_gpu = recipe.model_copy(update={"train": recipe.train.model_copy(update={"device": "cuda:1"})})
+    with pytest.raises(ConfigError, match=r"^train\.device: 'cuda:1' asked for"):
+        _recipe_device(on_gpu)

@@ -284,12 +284,9 @@ def test_calibrate_stops_early_when_decisive_or_over_budget() -> None:
 # -- OpenMP wait policy --------------------------------------------------------------------------
 
 
-def test_wait_policy_passive_unless_user_set_or_torch_loaded_or_cores_free() -> None:
-    assert openmp.decide_wait_policy({}, {}).variables == {"OMP_WAIT_POLICY": "PASSIVE"}
-    busy = openmp.decide_wait_policy({}, {}, free_cores=1.2)
-    assert busy.variables == {"OMP_WAIT_POLICY": "PASSIVE"} and "1.2 cores free at start-up" in busy.reason
-    idle = openmp.decide_wait_policy({}, {}, free_cores=2.0)
-    assert idle.variables == {} and idle.reason == "OpenMP default waiting: 2.0 cores free at start-up"
+def test_wait_policy_default_unless_user_set_or_torch_loaded() -> None:
+    default = openmp.decide_wait_policy({}, {})
+    assert default.variables == {} and default.reason.startswith("OpenMP default waiting")
     for name, value in (("OMP_WAIT_POLICY", "ACTIVE"), ("GOMP_SPINCOUNT", "1000"), ("KMP_BLOCKTIME", "200")):
         kept = openmp.decide_wait_policy({name: value}, {})
         assert kept.variables == {} and f"{name}={value}" in kept.reason
@@ -297,28 +294,54 @@ def test_wait_policy_passive_unless_user_set_or_torch_loaded_or_cores_free() -> 
     assert late.variables == {} and "torch was imported before diffkit" in late.reason
 
 
-def _wait_policy_in_child(env: dict[str, str], code: str) -> str:
+def _in_child(env: dict[str, str], code: str) -> str:
     result = subprocess.run(
         [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120, check=True
     )
     return result.stdout.strip()
 
 
-def test_importing_diffkit_decides_before_torch_and_keeps_user_values() -> None:
+def test_importing_diffkit_changes_nothing_in_the_process() -> None:
+    """``import diffkit`` (and its public names) leave the environment, torch's threads and malloc alone."""
     clean = {k: v for k, v in os.environ.items() if k not in (*openmp.WAIT_VARIABLES, "OMP_NUM_THREADS")}
-    show = "import os, diffkit; print(os.environ.get('OMP_WAIT_POLICY'))"
-    one_core = "import os; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}); " + show
-    assert _wait_policy_in_child(clean, one_core) == "PASSIVE"  # one usable core: no load to measure
-    assert _wait_policy_in_child({**clean, "OMP_NUM_THREADS": "1"}, show) == "PASSIVE"
-    # as found: the policy and its reason agree, whichever the load at start-up decided
-    told = "import os, diffkit; from diffkit.runtime.openmp import wait_policy; "
-    told += "print(os.environ.get('OMP_WAIT_POLICY'), '|', wait_policy().reason)"
-    value, reason = _wait_policy_in_child(clean, told).split(" | ")
-    prefix = "OMP_WAIT_POLICY=PASSIVE set by diffkit: " if value == "PASSIVE" else "OpenMP default waiting: "
-    assert value in ("PASSIVE", "None") and reason.startswith(prefix) and reason.endswith(" cores free at start-up")
-    assert _wait_policy_in_child({**clean, "OMP_WAIT_POLICY": "active"}, show) == "active"
-    torch_first = "import os, torch, diffkit; print(os.environ.get('OMP_WAIT_POLICY'))"
-    assert _wait_policy_in_child(clean, torch_first) == "None"
+    code = (
+        "import os, sys, torch; torch.set_num_threads(2); env = dict(os.environ); "
+        "import diffkit; from diffkit import Pipeline, train, run_recipe, generate_clips; "
+        "from diffkit.runtime.allocator import allocator_note; "
+        "print(dict(os.environ) == env, torch.get_num_threads(), repr(allocator_note()))"
+    )
+    assert _in_child(clean, code) == "True 2 ''"
+    lazy = "import sys, os; env = dict(os.environ); import diffkit; "
+    lazy += "print('torch' in sys.modules, dict(os.environ) == env)"
+    assert _in_child(clean, lazy) == "False True"  # nothing heavy is loaded until a public name is used
+
+
+def test_the_diffkit_command_keeps_default_waiting_and_user_values() -> None:
+    clean = {k: v for k, v in os.environ.items() if k not in (*openmp.WAIT_VARIABLES, "OMP_NUM_THREADS")}
+    show = (
+        "import os, sys; sys.argv = ['diffkit', '--help']\n"
+        "from diffkit.cli import launch\n"
+        "try:\n    launch.main()\nexcept SystemExit:\n    pass\n"
+        "from diffkit.runtime.openmp import wait_policy\n"
+        "print('|', os.environ.get('OMP_WAIT_POLICY'), '|', wait_policy().reason)"
+    )
+    value, reason = _in_child(clean, show).split("|")[-2:]
+    assert value.strip() == "None" and reason.strip().startswith("OpenMP default waiting")
+    value, reason = _in_child({**clean, "OMP_WAIT_POLICY": "active"}, show).split("|")[-2:]
+    assert value.strip() == "active" and "OMP_WAIT_POLICY=active" in reason
+
+
+def test_a_stage_restores_threads_and_malloc() -> None:
+    code = (
+        "import torch; torch.set_num_threads(2)\n"
+        "from diffkit.runtime import allocator, load_watch\n"
+        "from diffkit.runtime.tuning import stage_runtime\n"
+        "with stage_runtime():\n"
+        "    torch.set_num_threads(1); inside = allocator.allocator_note()\n"
+        "print(torch.get_num_threads(), bool(inside) or allocator._mallopt() is None, repr(allocator.allocator_note()),"
+        " load_watch._watch is None)"
+    )
+    assert _in_child(dict(os.environ), code) == "2 True '' True"
 
 
 # -- units of work -------------------------------------------------------------------------------

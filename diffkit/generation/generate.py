@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import math
-import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,7 +25,9 @@ from diffkit.pipeline import Pipeline
 from diffkit.provenance import component_versions
 from diffkit.report.spectrogram import save_spectrogram
 from diffkit.runtime.estimate import TimeEstimate, sampling_estimate
+from diffkit.runtime.load_watch import follow_load
 from diffkit.runtime.threads import ThreadChoice, Work, use_threads
+from diffkit.runtime.tuning import stage_runtime
 from diffkit.runtime.work import WORK_SIGMA, generation_work, request_length, sampling_work
 from diffkit.samplers.cost import network_evaluations
 
@@ -116,7 +117,17 @@ def generate_clips(
     console: Console | None = None,
 ) -> list[GeneratedClip]:
     """Generate ``per_class`` clips per condition record into ``out_dir/<condition>/`` (a label's own name, or
-    ``field=value`` pairs: :func:`diffkit.condition_records.condition_slug`); returns what was written."""
+    ``field=value`` pairs: :func:`diffkit.condition_records.condition_slug`); returns what was written.
+
+    Runs as a stage (:func:`diffkit.runtime.tuning.stage_runtime`): threads and malloc are tuned while it runs and
+    restored after; the load watch is ticked from the sampling progress callback."""
+    with stage_runtime():
+        return _generate(pipeline, request, out_dir, provenance, console)
+
+
+def _generate(
+    pipeline: Pipeline, request: GenerationRequest, out_dir: str | Path, provenance: dict[str, Any], console: Any
+) -> list[GeneratedClip]:
     records = request.records()
     check_conditions(pipeline, records)
     work = generation_work(pipeline, request)
@@ -141,6 +152,7 @@ def generate_clips(
 
             def advance(step: int, total: int, sigma: float, x: torch.Tensor, base: float = base) -> None:
                 progress.update(task, completed=base + step)
+                follow_load()  # fewer or more threads as other processes take or leave cores
 
             audio = pipeline.sample(
                 [record for record, _ in batch],
@@ -155,10 +167,15 @@ def generate_clips(
                 context=request.context,
                 context_method=request.context_method,
             ).cpu()
+            writing = time.perf_counter()
             for (record, k), seed, clip in zip(batch, seeds, audio, strict=True):
                 clips.append(
                     _write_clip(out, record, k, seed, clip, pipeline.sample_rate, request, settings, provenance)
                 )
+            if number == 0 and estimate is not None:  # file writing, timed on real clips (no scratch files)
+                each = (time.perf_counter() - writing) / len(batch)
+                extra = f"writing {len(jobs)} clips, {each:.2g} s each (timed on the first batch)"
+                estimate = replace(estimate, extra_seconds=each * len(jobs), extra=extra)
             produced += audio.shape[0] * audio.shape[-1] / pipeline.sample_rate
             progress.update(task, completed=base + request.steps, audio_seconds=produced)
     if estimate is not None:
@@ -176,7 +193,7 @@ def _time_estimate(
     provenance: dict[str, Any],
 ) -> TimeEstimate | None:
     """How long generating one clip per entry of ``records`` will take: the walks of every batch (a last, smaller
-    batch timed on its own) plus writing each clip."""
+    batch timed on its own); writing the clips is added once the first batch's real clips are written."""
     rest = len(records) % request.batch_size if len(records) > request.batch_size else 0
     last = None
     if rest:
@@ -185,9 +202,7 @@ def _time_estimate(
     estimate = sampling_estimate(work, choice, *_evaluations(pipeline, request, len(records)), last)
     if estimate is None:
         return None
-    writing = _writing_seconds(pipeline, request, records[0], settings, provenance)
-    clips = len(records)
-    return replace(estimate, extra_seconds=writing * clips, extra=f"writing {clips} clips, {writing:.2g} s each")
+    return replace(estimate, extra=f"writing {len(records)} clips (timed on the first batch)")
 
 
 def _evaluations(pipeline: Pipeline, request: GenerationRequest, clips: int) -> tuple[list[float], float]:
@@ -200,23 +215,6 @@ def _evaluations(pipeline: Pipeline, request: GenerationRequest, clips: int) -> 
     passes = request.context_method.resample if request.context_method is not None else 1
     batches = math.ceil(clips / request.batch_size)
     return [walk * passes] * batches, 2.0 if guidance.needs_unconditional(WORK_SIGMA) else 1.0
-
-
-def _writing_seconds(
-    pipeline: Pipeline,
-    request: GenerationRequest,
-    record: ConditionRecord,
-    settings: dict[str, Any],
-    provenance: dict[str, Any],
-) -> float:
-    """Seconds to write one clip's WAV, spectrogram and sidecar (timed on a silent clip in a scratch folder, after
-    one untimed write: the first pays for loading the plotting library)."""
-    silent = torch.zeros(pipeline.channels, request_length(pipeline, request))
-    with tempfile.TemporaryDirectory() as scratch:
-        _write_clip(Path(scratch), record, 0, 0, silent, pipeline.sample_rate, request, settings, provenance)
-        start = time.perf_counter()
-        _write_clip(Path(scratch), record, 1, 1, silent, pipeline.sample_rate, request, settings, provenance)
-        return time.perf_counter() - start
 
 
 def _say(console: Console | None, line: str) -> None:

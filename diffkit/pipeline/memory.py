@@ -213,9 +213,16 @@ def check_pipeline_config(config: Any, source: str, *, available: int | None = N
     model = estimate_pipeline(config)
     free = available_memory("cpu") if available is None else available
     if model.bytes > free:
-        raise ResourceError(
-            f"{source}: its config describes a network of {model.parameters:,} parameters "
-            f"({human_bytes(model.bytes)}) but this machine has {human_bytes(free)} of memory available; "
-            "the file is damaged or meant for a bigger machine (load it with verify=False to skip this check)"
-        )
+        what = f"the network its config describes ({model.parameters:,} parameters)"
+        fix = "The file is damaged or meant for a bigger machine (load it with verify=False to skip this check)."
+        raise out_of_memory(source, what, model.bytes, "float32 weights", free, "memory", fix)
     return model
+
+
+def out_of_memory(key: str, what: str, needed: int, detail: str, free: int, where: str, fix: str) -> ResourceError:
+    """diffkit's one out-of-memory refusal, naming the key (or file) to change and how:
+    ``<key>: <what>: about N needed (<detail>), but only M of <where> is available. <fix>``."""
+    return ResourceError(
+        f"{key}: {what}: about {human_bytes(needed)} needed ({detail}), but only {human_bytes(free)} of {where} is "
+        f"available. {fix}"
+    )

@@ -12,7 +12,7 @@ import importlib
 from dataclasses import dataclass
 from typing import Any, Literal
 
-Role = Literal["model", "sampling", "data", "evaluation"]
+Role = Literal["model", "sampling", "data", "training", "evaluation"]
 
 
 @dataclass(frozen=True)
@@ -121,6 +121,14 @@ TABLE: tuple[Kind, ...] = (
         "data",
         context=("sample_rate", "split"),
         description="Labelled audio clips of one split.",
+    ),
+    Kind(
+        "logger",
+        "diffkit.loggers",
+        "diffkit.loggers:Logger",
+        "diffkit.loggers.conformance:check_logger",
+        "training",
+        description="Receives the trainer's metrics records (metrics.jsonl, TensorBoard, console, …).",
     ),
     Kind(
         "embedder",

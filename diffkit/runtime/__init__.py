@@ -1,10 +1,11 @@
 """How diffkit uses the CPU: the OpenMP wait policy and the intra-op thread count of each stage.
 
-- :mod:`diffkit.runtime.openmp` decides, from the load at start-up, whether OpenMP workers spin or sleep while they
-  wait; it must run before ``import torch`` and therefore imports nothing heavy (``diffkit/__init__.py`` calls it
-  first).
+- :mod:`diffkit.runtime.openmp` decides whether OpenMP workers spin or sleep while they wait; it must run before
+  ``import torch`` and therefore imports nothing heavy (only the ``diffkit`` command calls it:
+  :mod:`diffkit.cli.launch`).
+- :mod:`diffkit.runtime.tuning` applies a stage's runtime tuning (malloc, threads, load watch) and restores it.
 - :mod:`diffkit.runtime.load_watch` lowers a running stage's automatic thread count while other processes take
-  cores, and restores it when they leave (called once per training and sampler step).
+  cores, and raises it when they leave (ticked by the stage's loop: a trainer callback, the sampling progress).
 - :mod:`diffkit.runtime.allocator` makes glibc's malloc keep freed memory for reuse (large tensors are otherwise
   unmapped and page-faulted back in on every forward pass).
 - :mod:`diffkit.runtime.estimate` says how long a stage will take, and checks it when the stage ends.

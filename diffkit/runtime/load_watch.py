@@ -1,13 +1,16 @@
-"""Follow the load while a stage runs: 1 thread while other processes take a core, the stage's choice again after.
+"""Follow the load while a stage runs: fewer threads while other processes take cores, more again when they leave.
 
 A stage chooses its thread count once, when it starts (:mod:`diffkit.runtime.threads`). If another process
 starts working on the same cores later, a stage running several threads — whose OpenMP workers may spin
 (:mod:`diffkit.runtime.openmp`) — competes with it for every core: 2 threads next to one busy core ran a
-quickstart step at 3.4 steps/s against 11.2 for 1 thread. The training step and the samplers therefore call
-:func:`follow_load` once per step; every :data:`CHECK_SECONDS` it reads ``/proc/stat`` (no sleeping: the
-counters since the previous check) and sets torch's thread count to what the free cores allow, never above
-the stage's choice. Only automatic choices of more than one thread are followed; a count the user fixed is
-left alone.
+quickstart step at 3.4 steps/s against 11.2 for 1 thread. And a stage that started while the cores were busy
+would keep 1 thread after they free up. The stage's loop therefore calls :func:`follow_load` once per step (the
+trainer through a callback, :mod:`diffkit.training.callbacks`; the generation service through the sampling
+progress callback — samplers and the training step know nothing of it): every :data:`CHECK_SECONDS` it reads
+``/proc/stat`` (no sleeping: the counters since the previous check) and sets torch's thread count to what the
+free cores allow, up to the stage's ceiling. ``torch.set_num_threads`` is per calling thread for OpenMP, which is
+why the stage's own thread applies it rather than a timer thread. Only automatic choices are followed; a count
+the user fixed is left alone.
 """
 
 from __future__ import annotations
@@ -38,7 +41,8 @@ def allowed_threads(chosen: int, cores: int, busy: float) -> int:
 
 
 class LoadWatch:
-    """Adjusts torch's intra-op threads to the free cores, up to ``chosen``, at most every ``interval`` seconds."""
+    """Adjusts torch's intra-op threads to the free cores, up to ``chosen``, at most every ``interval`` seconds
+    (starting from ``current``, default ``chosen``)."""
 
     def __init__(
         self,
@@ -50,6 +54,7 @@ class LoadWatch:
         set_threads: Callable[[int], None] | None = None,
         sample: Callable[[], Sample | None] | None = None,
         cores: int | None = None,
+        current: int | None = None,
     ) -> None:
         import torch
 
@@ -59,7 +64,7 @@ class LoadWatch:
         self.say = say
         self.set_threads = set_threads or torch.set_num_threads
         self.sample = sample or self._read
-        self.current = chosen
+        self.current = chosen if current is None else current
         self.changes: list[ThreadChange] = []
         self.reported = 0
         self.last = self.sample()
@@ -107,7 +112,7 @@ def watch(load_watch: LoadWatch | None) -> None:
 
 
 def follow_load() -> None:
-    """Called once per training or sampling step: cheap unless a look at the load is due."""
+    """Called once per step by the stage's loop: cheap unless a look at the load is due."""
     if _watch is not None:
         _watch.tick()
 

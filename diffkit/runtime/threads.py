@@ -15,7 +15,8 @@ Precedence, first match wins:
    - otherwise the stage's own unit of work is timed at 1 thread and at the free cores, and the higher
      count is taken only when its time is below ``MARGIN`` × the time at 1 thread. Work too slow to time
      gets the free cores. While the stage runs, :mod:`diffkit.runtime.load_watch` lowers an automatic
-     count when other processes take cores, and restores it when they leave.
+     count when other processes take cores, and raises it again when they leave — also a stage that started
+     on 1 thread because no core was free then (up to this process's share of the cores).
 
 :func:`choose` is pure (facts, requests and a calibration function are passed in); :func:`use_threads`
 reads the real facts, calibrates, applies the choice with ``torch.set_num_threads`` and prints one line.
@@ -178,7 +179,7 @@ def _one_thread_reason(work: Work, facts: Facts) -> str:
         return "one core for this process"
     if work.elements < SMALL_WORK:
         return f"small work ({work.elements:,} elements per {work.unit} < {SMALL_WORK:,})"
-    return "no core free"
+    return NO_CORE_FREE
 
 
 def pick(timings: Mapping[int, float], margin: float = MARGIN) -> int:
@@ -265,7 +266,22 @@ def use_threads(work: Work, *, announce: bool = True, console: Any | None = None
     return choice
 
 
+NO_CORE_FREE = "no core free"
+
+
+def ceiling(choice: ThreadChoice) -> int:
+    """Most threads the load watch may give the stage: its automatic choice, or this process's share of the cores
+    when the choice was 1 only because no core was free at the start (cores that free up later are used)."""
+    if choice.source == "auto" and choice.threads == 1 and choice.reason == NO_CORE_FREE:
+        return choice.facts.share
+    return choice.threads
+
+
 def _follow(choice: ThreadChoice, device: str, say: Callable[[str], None]) -> None:
-    """Watch the load during the stage when diffkit chose more than one CPU thread itself (see ``load_watch``)."""
-    followed = choice.source == "auto" and choice.threads > 1 and device == "cpu"
-    load_watch.watch(load_watch.LoadWatch(choice.stage, choice.threads, say=say) if followed else None)
+    """Watch the load during the stage when diffkit chose the count itself and it may change (see ``load_watch``).
+
+    The stage's loop ticks the watch (a trainer callback, the sampling progress callback); nothing else does."""
+    most = ceiling(choice)
+    followed = choice.source == "auto" and most > 1 and device == "cpu"
+    watch = load_watch.LoadWatch(choice.stage, most, current=choice.threads, say=say) if followed else None
+    load_watch.watch(watch)

@@ -12,7 +12,6 @@ import torch
 from pydantic import Field
 
 from diffkit.config import StrictConfig
-from diffkit.runtime.load_watch import follow_load
 from diffkit.samplers import Callback, NoiseFn, ScoreFunction
 from diffkit.samplers.cost import network_evaluations
 from diffkit.samplers.grids import GridName, make_grid
@@ -110,7 +109,6 @@ class StepSampler:
                 continue
             n = move.start
             x = self.step(Step(score, x, levels[n], levels[n + 1], noise, n, walk.memory, levels))
-            follow_load()
             if callback is not None and move.report:
                 callback(n + 1, total, levels[n + 1], x)
         if self.config.final_denoise:

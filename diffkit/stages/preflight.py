@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
+from diffkit.device import resolve_device
 from diffkit.errors import ConfigError, ResourceError
 from diffkit.pipeline.config import fit_to_data
 from diffkit.pipeline.memory import (
@@ -39,6 +40,7 @@ from diffkit.pipeline.memory import (
     human_bytes,
     inference_activation_bytes,
     meta_pipeline,
+    out_of_memory,
     training_activation_bytes,
 )
 
@@ -217,39 +219,32 @@ def check_recipe(
     override = f"If the estimate is wrong, skip this check with {hint} (or {PREFLIGHT_ENV}=0)."
     model = estimate.model
     assert model is not None
-    if model.bytes > free:
-        raise ResourceError(
-            f"model.network: the network has {model.parameters:,} parameters ({human_bytes(model.bytes)} as "
-            f"float32) but this machine has {human_bytes(free)} of {where} available. Make it smaller "
-            f"(model.network.channels, base_width, kernel_size …). {override}"
-        )
-    if estimate.training_bytes is not None and estimate.training_bytes > free:
+    refusals = [(model.bytes, "model.network", f"the network's {model.parameters:,} parameters", "float32 weights",
+                 "Make it smaller (model.network.channels, base_width, kernel_size …).")]  # fmt: skip
+    if estimate.training_bytes is not None:
         assert recipe.train is not None
-        raise ResourceError(
-            f"train: training needs about {human_bytes(estimate.training_bytes)} (weights, gradients, Adam state "
-            f"and EMA: {human_bytes(TRAINING_COPIES * model.bytes)}; activations of a batch of "
-            f"{_short_int(recipe.train.batch_size)} × {recipe.train.clip_seconds:g} s: "
-            f"{human_bytes(estimate.activation_bytes or 0)}) but {human_bytes(free)} of {where} is available. "
-            f"Lower train.batch_size or train.clip_seconds, or use a smaller network. {override}"
-        )
-    if estimate.sampling_bytes is not None and estimate.sampling_bytes > free:
+        refusals.append((
+            estimate.training_bytes, "train", "training",
+            f"weights, gradients, Adam state and EMA: {human_bytes(TRAINING_COPIES * model.bytes)}; activations of a "
+            f"batch of {_short_int(recipe.train.batch_size)} × {recipe.train.clip_seconds:g} s: "
+            f"{human_bytes(estimate.activation_bytes or 0)}",
+            "Lower train.batch_size or train.clip_seconds, or use a smaller network.",
+        ))  # fmt: skip
+    if estimate.sampling_bytes is not None:
         assert recipe.sample is not None
-        raise ResourceError(
-            f"sample: generating {_short_int(recipe.sample.batch_size)} clips of {recipe.sample.seconds:g} s at once "
-            "needs "
-            f"about {human_bytes(estimate.sampling_bytes)} but {human_bytes(free)} of {where} is available. "
-            f"Lower sample.batch_size or sample.seconds. {override}"
-        )
+        refusals.append((
+            estimate.sampling_bytes, "sample",
+            f"generating {_short_int(recipe.sample.batch_size)} clips of {recipe.sample.seconds:g} s at once",
+            "weights and the activations of one guided batch", "Lower sample.batch_size or sample.seconds.",
+        ))  # fmt: skip
+    for needed, key, what, detail, fix in refusals:
+        if needed > free:
+            raise out_of_memory(key, what, needed, detail, free, where, f"{fix} {override}")
     return estimate
 
 
 def _recipe_device(recipe: Recipe) -> torch.device:
-    name = recipe.device
+    """The device the recipe's stages run on (``train.device`` wins for training), by the one resolver."""
     if recipe.train is not None and recipe.train.device is not None:
-        name = recipe.train.device
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        return torch.device(name)
-    except (RuntimeError, ValueError):
-        return torch.device("cpu")
+        return resolve_device(recipe.train.device, "train.device")
+    return resolve_device(recipe.device, "device")

@@ -9,7 +9,8 @@ from rich.console import Console
 
 from diffkit.errors import ConfigError
 from diffkit.recipes.schema import STAGES, Recipe
-from diffkit.runtime.threads import requested_threads, stage_scope
+from diffkit.runtime.threads import requested_threads
+from diffkit.runtime.tuning import stage_runtime
 from diffkit.stages.context import RunContext
 from diffkit.stages.preflight import check_recipe, preflight_enabled
 from diffkit.stages.run_folder import check_run_folder
@@ -58,6 +59,6 @@ def run_recipe(
     ctx.console.print(f"[bold]diffkit run[/] {recipe.name} → {ctx.out} (stages: {', '.join(selected)})")
     with requested_threads(recipe=recipe.threads):
         for stage in selected:
-            with stage_scope():  # each stage chooses its threads for its own work, once
+            with stage_runtime():  # each stage tunes the runtime (threads once, malloc) and restores it after
                 _stage(stage)(ctx)
     return ctx

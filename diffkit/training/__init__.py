@@ -2,9 +2,11 @@
 
 Entry point: :func:`train` (see docs/training.md). Modules, each with one job: ``config`` (TrainConfig),
 ``runtime`` (ranks, device, precision), ``data`` (step → batch), ``step`` (one optimizer step), ``ema``,
-``validation``, ``samples``, ``checkpoint``, ``metrics``, ``plot``, ``progress``, ``signals``, ``seeding``.
+``validation``, ``samples``, ``checkpoint``, ``metrics``, ``plot``, ``progress``, ``signals``, ``seeding``,
+``callbacks`` (hooks into the loop).
 """
 
+from diffkit.training.callbacks import Callback
 from diffkit.training.checkpoint import Checkpoint, TrainingState, load_checkpoint, newest_valid
 from diffkit.training.config import TrainConfig
 from diffkit.training.ema import EMA
@@ -16,6 +18,7 @@ from diffkit.training.trainer import train
 
 __all__ = [
     "EMA",
+    "Callback",
     "Checkpoint",
     "TrainConfig",
     "TrainResult",

@@ -116,6 +116,19 @@ class TrainConfig(StrictConfig):
     tensorboard: bool = Field(
         True, description="Also write TensorBoard events when the tensorboard package is installed."
     )
+    loggers: list[Annotated[Component, Slot("logger")]] = Field(
+        default_factory=lambda: [Component.resolve("logger", "jsonl"), Component.resolve("logger", "tensorboard")],
+        description="Where the metrics records go (logger components); jsonl is always one of them "
+        "(resuming, the loss curve and the run folder read metrics.jsonl). tensorboard: false leaves TensorBoard out.",
+    )
+
+    @field_validator("loggers")
+    @classmethod
+    def _jsonl_kept(cls, value: list[Component]) -> list[Component]:
+        names = [component.name for component in value]
+        if "jsonl" not in names:
+            raise ValueError(f"must include jsonl (got {names}): resuming and the loss curve read metrics.jsonl")
+        return value
 
     @model_validator(mode="before")
     @classmethod

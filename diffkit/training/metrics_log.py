@@ -1,4 +1,5 @@
-"""Metrics as JSON lines (``metrics.jsonl``, one record per line) and, when installed, TensorBoard events.
+"""Metrics records of a run, handed to its loggers (:mod:`diffkit.loggers`): ``metrics.jsonl`` always, TensorBoard
+events by default, the console or a plugin's logger on request (``train.loggers``).
 
 Every record has ``kind`` and ``step``; kinds: ``start``, ``train``, ``valid``, ``checkpoint``, ``samples``,
 ``preview``, ``stop``, ``diverged``, ``end``.  See docs/training.md for the fields of each.
@@ -8,16 +9,11 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from pathlib import Path
 from typing import Any
 
 from diffkit.io import atomic_write
-
-METRICS_NAME = "metrics.jsonl"
-_SCALARS = {"train": ("loss", "grad_norm", "steps_per_sec", "ema_decay"), "valid": ("loss",)}
-#: Kinds whose every numeric field goes to TensorBoard (their keys depend on the conditioner).
-_ALL_NUMBERS = {"preview"}
+from diffkit.loggers.jsonl import METRICS_NAME
 
 
 def read_metrics(path: str | Path) -> list[dict[str, Any]]:
@@ -51,38 +47,28 @@ def _clean(value: Any) -> Any:
 
 
 class MetricsLog:
-    """Appends records to ``metrics.jsonl`` (flushed and fsynced per record) and mirrors scalars to TensorBoard."""
+    """Hands each record, non-finite floats as strings, to the run's loggers (``metrics.jsonl`` among them)."""
 
-    def __init__(self, out_dir: Path, tensorboard: bool, purge_step: int | None = None) -> None:
+    def __init__(self, out_dir: Path, loggers: list[Any], purge_step: int | None = None) -> None:
         self.path = Path(out_dir) / METRICS_NAME
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = open(self.path, "a", encoding="utf-8")
-        self.writer = None
-        if tensorboard:
-            try:
-                from torch.utils.tensorboard import SummaryWriter
-            except ImportError:
-                self.writer = None
-            else:
-                self.writer = SummaryWriter(str(Path(out_dir) / "tensorboard"), purge_step=purge_step)
+        self.loggers = loggers
+        for logger in loggers:
+            logger.start(Path(out_dir), purge_step)
 
     def write(self, record: dict[str, Any]) -> dict[str, Any]:
-        """Append one record; returns it as written."""
+        """Give one record to every logger; returns it as logged."""
         record = {key: _clean(value) for key, value in record.items()}
-        self._file.write(json.dumps(record) + "\n")
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        if self.writer is not None:
-            kind = record.get("kind", "")
-            names = [key for key in record if key != "step"] if kind in _ALL_NUMBERS else _SCALARS.get(kind, ())
-            for name in names:
-                value = record.get(name)
-                if isinstance(value, (int, float)) and not isinstance(value, bool):
-                    self.writer.add_scalar(f"{record['kind']}/{name}", value, record["step"])
+        for logger in self.loggers:
+            logger.log(record)
         return record
 
     def close(self) -> None:
-        """Flush and close the file and the TensorBoard writer."""
-        self._file.close()
-        if self.writer is not None:
-            self.writer.close()
+        """Close every logger."""
+        for logger in self.loggers:
+            logger.close()
+
+
+def build_loggers(config: Any, registry: Any = None) -> list[Any]:
+    """The loggers of ``train.loggers`` (``tensorboard`` left out when ``train.tensorboard`` is false)."""
+    chosen = [c for c in config.loggers if config.tensorboard or c.name != "tensorboard"]
+    return [component.build(registry) for component in chosen]

@@ -12,7 +12,6 @@ import torch.distributed as dist
 from torch import nn
 
 from diffkit.pipeline import Pipeline
-from diffkit.runtime.load_watch import follow_load
 from diffkit.training.config import TrainConfig
 from diffkit.training.ema import EMA
 from diffkit.training.errors import TrainingDiverged
@@ -88,7 +87,6 @@ class TrainStep:
             group["lr"] = learning_rate(self.config, step)
         self.optimizer.step()
         decay = self.ema.update(self.pipeline)
-        follow_load()  # fewer threads while other processes take cores (diffkit.runtime.load_watch)
         return StepOutcome(loss_value, grad_norm, decay, stop)
 
     def _synchronise(self, loss: torch.Tensor, stop_requested: bool) -> tuple[float, bool]:

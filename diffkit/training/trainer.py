@@ -15,35 +15,37 @@ import torch.distributed as dist
 from diffkit.condition_records.source import ConditionSource
 from diffkit.config import validate_config
 from diffkit.datasets import Dataset
-from diffkit.errors import CheckpointError, ConfigError
 from diffkit.io.atomic import remove_stale_temporaries
 from diffkit.pipeline import Pipeline
 from diffkit.runtime import load_watch
 from diffkit.runtime.estimate import training_estimate
 from diffkit.runtime.threads import use_threads
+from diffkit.runtime.tuning import stage_runtime
 from diffkit.runtime.work import training_work
 from diffkit.training import checkpoint as ckpt
+from diffkit.training.callbacks import Callback, FollowLoad, as_callbacks, dispatch
 from diffkit.training.checks import check_conditions, check_data, check_metadata, check_preview_conditions
 from diffkit.training.config import TrainConfig
 from diffkit.training.data import BatchPlan, Cursor, batches
 from diffkit.training.ema import EMA
 from diffkit.training.errors import TrainingDiverged, TrainingWarning
-from diffkit.training.metrics_log import METRICS_NAME, MetricsLog, read_metrics, truncate_after
+from diffkit.training.metrics_log import METRICS_NAME, MetricsLog, build_loggers, read_metrics, truncate_after
 from diffkit.training.plot import plot_loss_curve
 from diffkit.training.preview import Previews
 from diffkit.training.progress import ProgressBar
+from diffkit.training.records import start_record, train_record
 from diffkit.training.result import TrainResult
+from diffkit.training.resume import resume_run
 from diffkit.training.runtime import Runtime, running
-from diffkit.training.seeding import capture_global_rng, restore_global_rng, seed_globals
+from diffkit.training.seeding import capture_global_rng, seed_globals
 from diffkit.training.signals import StopRequest
 from diffkit.training.step import StepOutcome, TrainStep, make_optimizer
-from diffkit.training.validation import Validation
+from diffkit.training.validation import Validation, no_validation_reason, validation_work
 
 TRAIN_STEP_OVERHEAD = 1.2
 """A training step's time over its timed forward + backward: the optimiser, EMA, clipping and data (measured on the
 quickstart: 0.188 s per logged step against 0.151 s timed; benchmarks/estimate_bench.py)."""
 
-Callback = Callable[[dict[str, Any]], None]
 LOSS_CURVE_NAME = "loss_curve.png"
 
 
@@ -56,7 +58,7 @@ def train(
     *,
     resume: str | Path | None = None,
     extra_metadata: dict[str, str] | None = None,
-    callbacks: Sequence[Callback] | None = None,
+    callbacks: Sequence[Callback | Callable[[dict[str, Any]], None]] | None = None,
 ) -> TrainResult:
     """Train ``pipeline`` on ``train_set`` into ``out_dir``; see docs/training.md.
 
@@ -64,10 +66,12 @@ def train(
     continues from the newest usable checkpoint in ``out_dir`` (fresh if there is none), a path continues
     from that checkpoint. SIGINT/SIGTERM end the run after the current step with a checkpoint
     (``interrupted=True``); a non-finite loss raises TrainingDiverged. Under torchrun every process calls
-    this with the same arguments; only rank 0 writes files. ``callbacks`` receive every metrics record (rank 0).
+    this with the same arguments; only rank 0 writes files. ``callbacks``: :class:`~diffkit.training.callbacks.Callback`
+    instances (hooks on start, step, validation, checkpoint, preview, end) or plain functions that receive every
+    metrics record (rank 0). Runs as a stage: threads and malloc are tuned while it runs and restored after.
     """
     config = validate_config(TrainConfig, config, prefix="train")
-    with running(config) as runtime:
+    with stage_runtime(), running(config) as runtime:
         trainer = Trainer(pipeline, train_set, valid_set, config, Path(out_dir), runtime, extra_metadata, callbacks)
         return trainer.run(resume)
 
@@ -84,7 +88,7 @@ class Trainer:
         out_dir: Path,
         runtime: Runtime,
         extra_metadata: dict[str, str] | None = None,
-        callbacks: Sequence[Callback] | None = None,
+        callbacks: Sequence[Callback | Callable[[dict[str, Any]], None]] | None = None,
     ) -> None:
         self.config = config
         self.runtime = runtime
@@ -93,7 +97,7 @@ class Trainer:
         self.valid_set = valid_set
         self.classes = list(train_set.classes)
         self.extra_metadata = check_metadata(extra_metadata)
-        self.callbacks = list(callbacks or [])
+        self.callbacks = [FollowLoad(), *as_callbacks(callbacks)]
         self.length = round(config.clip_seconds * pipeline.sample_rate)
         check_data(pipeline, train_set, valid_set)
         self.train_source = ConditionSource(train_set, pipeline.conditioner, "training")
@@ -110,7 +114,7 @@ class Trainer:
         if runtime.distributed:
             for tensor in self.pipeline.state_dict().values():
                 dist.broadcast(tensor, src=0)
-        shadow = Pipeline(pipeline.config, registry=pipeline.registry).to(runtime.device)
+        shadow = Pipeline(pipeline.config, pipeline.sampling, registry=pipeline.registry).to(runtime.device)
         self.ema = EMA(self.pipeline, shadow, config.ema_decay, config.ema_warmup)
         self.optimizer = make_optimizer(self.pipeline, config)
         self.train_step = TrainStep(self.pipeline, self.optimizer, self.ema, self.classes, config, runtime)
@@ -127,61 +131,7 @@ class Trainer:
     # -- set-up ----------------------------------------------------------------------------------
     def _resume(self, resume: str | Path | None) -> bool:
         """Load the checkpoint ``resume`` points at; True when training continues from one."""
-        if resume is None:
-            existing = ckpt.step_checkpoints(self.out_dir)
-            if existing:
-                raise ConfigError(
-                    f"{self.out_dir} already holds checkpoints ({existing[0].name}, …); continue that run with "
-                    "resume='auto' (--resume auto on the command line), or train into another folder"
-                )
-            return False
-        if resume == "auto":
-            checkpoint = ckpt.newest_valid(self.out_dir, warn=self._warn)
-            if checkpoint is None:
-                return False
-        else:
-            checkpoint = ckpt.load_checkpoint(Path(resume))
-        saved = checkpoint.state
-        ckpt.check_within_steps(checkpoint, self.config.steps)
-        ckpt.restore_weights(checkpoint, self.pipeline, self.ema.shadow)
-        ckpt.restore_optimizer(checkpoint, self.pipeline, self.optimizer)
-        for group in self.optimizer.param_groups:  # the current config's hyper-parameters win
-            group.update(lr=self.config.lr, betas=self.config.betas, weight_decay=self.config.weight_decay)
-        self.ema.updates = saved.ema_updates
-        if (saved.world_size, saved.batch_size, saved.dataset_size) != (
-            self.runtime.world_size,
-            self.config.batch_size,
-            len(self.train_set),
-        ):
-            self._warn(
-                f"{checkpoint.path.name} was written with world size {saved.world_size}, batch size "
-                f"{saved.batch_size} and {saved.dataset_size} training clips; this run has "
-                f"{self.runtime.world_size}, {self.config.batch_size} and {len(self.train_set)}: training "
-                "continues, but not along exactly the trajectory of an uninterrupted run"
-            )
-        self.state = ckpt.TrainingState(
-            step=saved.step,
-            epoch=saved.epoch,
-            position=min(saved.position, len(self.train_set) - 1),
-            ema_updates=saved.ema_updates,
-            best_valid_loss=saved.best_valid_loss,
-            best_step=saved.best_step,
-            world_size=self.runtime.world_size,
-            batch_size=self.config.batch_size,
-            dataset_size=len(self.train_set),
-        )
-        if self.runtime.rank < len(checkpoint.rng):
-            snapshot = checkpoint.rng[self.runtime.rank]
-            try:
-                restore_global_rng(snapshot.tensors, snapshot.states, self.runtime.device)
-            except (KeyError, TypeError, ValueError, RuntimeError) as error:
-                raise CheckpointError(
-                    f"{checkpoint.path}: its RNG state for rank {self.runtime.rank} cannot be restored ({error})"
-                ) from None
-        self.saved_step = self.validated_step = self.sampled_step = saved.step
-        self.last_checkpoint = checkpoint.path
-        self.resumed_from = checkpoint.path
-        return True
+        return resume_run(self, resume)
 
     # -- the run ---------------------------------------------------------------------------------
     def run(self, resume: str | Path | None = None) -> TrainResult:
@@ -192,7 +142,8 @@ class Trainer:
         if runtime.is_main:
             self.out_dir.mkdir(parents=True, exist_ok=True)
             truncate_after(self.out_dir / METRICS_NAME, state.step if resumed else -1)
-            self.log = MetricsLog(self.out_dir, config.tensorboard, purge_step=state.step if resumed else None)
+            loggers = build_loggers(config, self.pipeline.registry)
+            self.log = MetricsLog(self.out_dir, loggers, purge_step=state.step if resumed else None)
         plan = BatchPlan(
             self.train_set,
             config.batch_size,
@@ -205,7 +156,7 @@ class Trainer:
             conditions=self.train_source.raw,
         )
         validation = None
-        no_validation = self._no_validation_reason()
+        no_validation = no_validation_reason(config, self.valid_set)
         if no_validation is None:
             clips = config.valid_batches * config.batch_size
             validation = Validation(
@@ -220,7 +171,7 @@ class Trainer:
         work = training_work(self.pipeline, self.train_source.raw, config.batch_size, self.length, runtime.autocast)
         self.threads = use_threads(work, announce=runtime.is_main)
         self.estimate = training_estimate(
-            work, self.threads, config.steps - state.step, TRAIN_STEP_OVERHEAD, self._validation_work(validation)
+            work, self.threads, config.steps - state.step, TRAIN_STEP_OVERHEAD, validation_work(self, validation)
         )
         if self.estimate is not None and runtime.is_main:
             _say(self.estimate.line())
@@ -262,32 +213,6 @@ class Trainer:
             signal=stop.signal_name if interrupted else None,
         )
 
-    def _validation_work(self, validation: Validation | None) -> tuple[Any, int] | None:
-        """One validation batch's forward and how many the rest of the run makes (for the time estimate)."""
-        if validation is None:
-            return None
-        config, step = self.config, self.state.step
-        passes = (0 if step else 1) + (config.steps // config.valid_every - step // config.valid_every)
-        passes += 0 if config.steps % config.valid_every == 0 else 1  # the final validation
-        batches = -(-len(validation.items) // config.batch_size) * validation.levels
-        work = training_work(
-            self.pipeline, self.train_source.raw, config.batch_size, self.length, self.runtime.autocast, False
-        )
-        return work, passes * batches
-
-    def _no_validation_reason(self) -> str | None:
-        """Why this run has no validation loss, or None when it has one."""
-        if self.config.valid_every == 0:
-            return "train.valid_every is 0"
-        if self.valid_set is None:
-            return "no validation set was given"
-        if len(self.valid_set) == 0:
-            return (
-                "the validation set is empty (with a held-out fraction, each class needs enough files to give "
-                "one away; add files or set the dataset's valid_fraction)"
-            )
-        return None
-
     def _remove_temporaries(self) -> list[str]:
         """Delete the temporary files of atomic writes that a killed run left behind (rank 0); their names."""
         if not self.runtime.is_main:
@@ -310,6 +235,8 @@ class Trainer:
             cursor = plan.cursor_after(step + 1)
             state.step, state.epoch, state.position = step + 1, cursor.epoch, cursor.position
             state.ema_updates = self.ema.updates
+            for callback in self.callbacks:
+                callback.on_step(self, state.step)
             window.append(outcome.loss)
             window_time += time.perf_counter() - tick
             if state.step % config.log_every == 0:
@@ -431,42 +358,15 @@ class Trainer:
 
     # -- records ---------------------------------------------------------------------------------
     def _start_record(self, resumed: bool) -> dict[str, Any]:
-        return {
-            "kind": "start",
-            "step": self.state.step,
-            "resumed_from": str(self.resumed_from) if resumed else None,
-            "world_size": self.runtime.world_size,
-            "device": str(self.runtime.device),
-            "precision": self.runtime.precision,
-            "parameters": sum(p.numel() for p in self.pipeline.parameters()),
-            "train_clips": len(self.train_set),
-            "valid_clips": len(self.valid_set) if self.valid_set is not None else 0,
-            "clip_samples": self.length,
-            "threads": self.threads.record(),
-            **(self.estimate.record() if self.estimate is not None else {}),
-            "config": self.config.model_dump(mode="json"),
-        }
+        return start_record(self, resumed)
 
     def _train_record(self, window: list[float], grad_norm: float, decay: float, rate: float) -> dict[str, Any]:
-        return {
-            "kind": "train",
-            "step": self.state.step,
-            "epoch": self.state.epoch,
-            "loss": sum(window) / len(window),
-            "window": len(window),
-            "grad_norm": grad_norm,
-            "lr": self.optimizer.param_groups[0]["lr"],
-            "ema_decay": decay,
-            "steps_per_sec": rate,
-            "time": time.time(),
-        }
+        return train_record(self, window, grad_norm, decay, rate)
 
     def _record(self, record: dict[str, Any]) -> None:
         if self.log is None:
             return
-        written = self.log.write(record)
-        for callback in self.callbacks:
-            callback(written)
+        dispatch(self.callbacks, self, self.log.write(record))
 
     def _warn(self, message: str) -> None:
         if self.runtime.is_main:

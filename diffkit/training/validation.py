@@ -18,6 +18,7 @@ import torch.distributed as dist
 from diffkit.audio import crop_or_pad
 from diffkit.datasets import Dataset
 from diffkit.pipeline import Pipeline
+from diffkit.runtime.work import training_work
 from diffkit.training.runtime import Runtime
 from diffkit.training.seeding import generator
 
@@ -93,3 +94,31 @@ class Validation:
         count = max(float(sums[-1]), 1.0)
         by_sigma = [float(value) / count for value in sums[:-1]]
         return ValidationResult(sum(by_sigma) / self.levels, [float(s) for s in sigmas], by_sigma, int(sums[-1]))
+
+
+def validation_work(self: Any, validation: Validation | None) -> tuple[Any, int] | None:
+    """One validation batch's forward and how many the rest of the trainer ``self``'s run makes (time estimate)."""
+    if validation is None:
+        return None
+    config, step = self.config, self.state.step
+    passes = (0 if step else 1) + (config.steps // config.valid_every - step // config.valid_every)
+    passes += 0 if config.steps % config.valid_every == 0 else 1  # the final validation
+    batches = -(-len(validation.items) // config.batch_size) * validation.levels
+    work = training_work(
+        self.pipeline, self.train_source.raw, config.batch_size, self.length, self.runtime.autocast, False
+    )
+    return work, passes * batches
+
+
+def no_validation_reason(config: Any, valid_set: Dataset | None) -> str | None:
+    """Why this run has no validation loss, or None when it has one."""
+    if config.valid_every == 0:
+        return "train.valid_every is 0"
+    if valid_set is None:
+        return "no validation set was given"
+    if len(valid_set) == 0:
+        return (
+            "the validation set is empty (with a held-out fraction, each class needs enough files to give "
+            "one away; add files or set the dataset's valid_fraction)"
+        )
+    return None
