@@ -27,6 +27,7 @@ from diffkit.io.integrity import (
     verify_digest,
 )
 from diffkit.pipeline.config import SAMPLING_KINDS
+from diffkit.pipeline.probe import check_finite_output
 
 if TYPE_CHECKING:
     from diffkit.pipeline.pipeline import Pipeline
@@ -178,7 +179,10 @@ def load_pipeline(path: str | Path, device: torch.device | str = "cpu", verify: 
         pipeline.load_state_dict(tensors, strict=True)
     except RuntimeError as error:
         raise CheckpointError(f"{path}: weights do not fit the model: {error}") from None
-    return pipeline.to(device).eval()
+    pipeline = pipeline.to(device).eval()
+    if verify:
+        check_finite_output(pipeline, str(path))
+    return pipeline
 
 
 def _no_longer_builds(path: str | Path, error: DiffkitError, metadata: dict[str, str]) -> CheckpointError:

@@ -21,14 +21,20 @@ from diffkit.audio import save_audio
 from diffkit.conditioning import ConditionRecord, condition_help, condition_slug, default_conditions, to_records
 from diffkit.errors import ConditionError
 from diffkit.inpainting import AudioContext, ContextMethod
+from diffkit.io.atomic import atomic_write
+from diffkit.io.outputs import writable_dir
 from diffkit.pipeline import Pipeline
 from diffkit.provenance import component_versions
 from diffkit.report.spectrogram import save_spectrogram
+from diffkit.runtime import budget
 from diffkit.runtime.estimate import TimeEstimate, sampling_estimate
 from diffkit.runtime.threads import ThreadChoice, Work, use_threads
 from diffkit.runtime.work import WORK_SIGMA, generation_work, request_length, sampling_work
 from diffkit.samplers.cost import network_evaluations
 from diffkit.stages.progress import sampling_progress
+
+LONG_BATCH_SECONDS = 30.0
+"""A batch holding more audio than this (seconds, all clips together) is announced before it is timed."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,8 @@ class GenerationRequest:
     context_method: ContextMethod | None = None
     context_record: dict[str, Any] | None = None  # what the sidecar records about the context
     conditions: list[dict[str, Any]] | None = None
+    names: budget.Names = budget.PYTHON  # how the entry point spells each budgeted quantity (for its errors)
+    confirmed: bool = False  # work estimated beyond budget.CONFIRM_SECONDS runs only when confirmed (--yes)
 
     def records(self) -> list[ConditionRecord]:
         """Every requested condition as a record: the labels first, then ``conditions``."""
@@ -116,18 +124,39 @@ def generate_clips(
     console: Console | None = None,
 ) -> list[GeneratedClip]:
     """Generate ``per_class`` clips per condition record into ``out_dir/<condition>/`` (a label's own name, or
-    ``field=value`` pairs: :func:`diffkit.conditioning.condition_slug`); returns what was written."""
+    ``field=value`` pairs: :func:`diffkit.conditioning.condition_slug`); returns what was written.
+
+    Before anything runs: the budget (:mod:`diffkit.runtime.budget`, errors spelled as ``request.names``), the
+    output folder, the conditions; then the time estimate, which beyond an hour needs ``request.confirmed``.
+    Clips already in ``out_dir`` under the same names are replaced (regular files only), with a warning."""
     records = request.records()
+    names = request.names
+    from_scratch = request.init_audio is None and request.context is None
+    budget.check_request(
+        seconds=request.seconds if from_scratch else None,
+        steps=request.steps,
+        clips=len(records) * request.per_class,
+        seed=request.seed,
+        batch_size=request.batch_size,
+        names=names,
+    )
+    length = request_length(pipeline, request)
+    budget.check_input(length, pipeline.sample_rate, names.seconds if from_scratch else names.source)
     check_conditions(pipeline, records)
+    out = writable_dir(out_dir, names.out)
+    jobs = [(record, k) for record in records for k in range(request.per_class)]
+    _warn_replacing(out, jobs, console)
+    batch = min(len(jobs), request.batch_size)
+    if batch * length > LONG_BATCH_SECONDS * pipeline.sample_rate:  # timing it takes a while: say so at once
+        _say(console, f"estimate: timing one sampling step ({batch} clips of {length / pipeline.sample_rate:g} s) …")
     work = generation_work(pipeline, request)
     choice = use_threads(work, console=console)
-    out = Path(out_dir)
-    jobs = [(record, k) for record in records for k in range(request.per_class)]
     settings = effective_settings(pipeline, request)
     provenance = {**provenance, "components": component_versions(pipeline.config, pipeline.sampling)}
     estimate = _time_estimate(pipeline, request, [record for record, _ in jobs], work, choice, settings, provenance)
     if estimate is not None:
         _say(console, estimate.line())
+        budget.confirm(estimate.seconds, estimate.line(), request.confirmed, names)
     started = time.perf_counter()
     clips: list[GeneratedClip] = []
     batches = [jobs[i : i + request.batch_size] for i in range(0, len(jobs), request.batch_size)]
@@ -154,6 +183,7 @@ def generate_clips(
                 callback=advance,
                 context=request.context,
                 context_method=request.context_method,
+                confirm=estimate is not None or request.confirmed,  # the whole request's estimate was checked
             ).cpu()
             for (record, k), seed, clip in zip(batch, seeds, audio, strict=True):
                 clips.append(
@@ -164,6 +194,23 @@ def generate_clips(
     if estimate is not None:
         _say(console, estimate.check(time.perf_counter() - started))
     return clips
+
+
+def _warn_replacing(out: Path, jobs: list[tuple[ConditionRecord, int]], console: Console | None) -> None:
+    """Say how many existing clips the request will replace (the overwrite policy of a samples folder)."""
+    existing = [stem for stem in (_stem(out, record, k) for record, k in jobs) if stem.with_suffix(".wav").exists()]
+    if existing:
+        _say(
+            console,
+            f"warning: {out} already holds {len(existing)} of these clips (e.g. {existing[0].with_suffix('.wav')}); "
+            "they are replaced (use another --out / output_dir to keep them)",
+        )
+
+
+def _stem(out: Path, record: ConditionRecord, index: int) -> Path:
+    """Where clip ``index`` of ``record`` is written, without suffix."""
+    slug = condition_slug(record)
+    return out / slug / f"{slug}_{index:03d}"
 
 
 def _time_estimate(
@@ -234,9 +281,8 @@ def _write_clip(
     settings: dict[str, Any],
     provenance: dict[str, Any],
 ) -> GeneratedClip:
-    slug = condition_slug(record)
     label = str(record["label"]) if "label" in record else None
-    stem = out / slug / f"{slug}_{index:03d}"
+    stem = _stem(out, record, index)
     wav = save_audio(stem.with_suffix(".wav"), audio, sample_rate)
     title = label if set(record) == {"label"} else ", ".join(f"{key}={value}" for key, value in record.items())
     generated = (request.context_record or {}).get("generated_seconds", ())
@@ -257,5 +303,6 @@ def _write_clip(
         **settings,
         **provenance,
     }
-    sidecar.write_text(json.dumps(data, indent=2, default=str))
+    with atomic_write(sidecar) as tmp:
+        tmp.write_text(json.dumps(data, indent=2, default=str))
     return GeneratedClip(label, seed, wav, sidecar, picture, dict(record))

@@ -18,6 +18,7 @@ from diffkit.datasets import Dataset
 from diffkit.errors import CheckpointError, ConfigError
 from diffkit.io.atomic import remove_stale_temporaries
 from diffkit.pipeline import Pipeline
+from diffkit.pipeline.probe import check_finite_output
 from diffkit.runtime import load_watch
 from diffkit.runtime.estimate import training_estimate
 from diffkit.runtime.threads import use_threads
@@ -144,6 +145,8 @@ class Trainer:
         saved = checkpoint.state
         ckpt.check_within_steps(checkpoint, self.config.steps)
         ckpt.restore_weights(checkpoint, self.pipeline, self.ema.shadow)
+        check_finite_output(self.pipeline, str(checkpoint.path), "training weights")
+        check_finite_output(self.ema.shadow, str(checkpoint.path), "EMA weights")
         ckpt.restore_optimizer(checkpoint, self.pipeline, self.optimizer)
         for group in self.optimizer.param_groups:  # the current config's hyper-parameters win
             group.update(lr=self.config.lr, betas=self.config.betas, weight_decay=self.config.weight_decay)
