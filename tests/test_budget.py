@@ -152,11 +152,12 @@ def test_pipeline_sample_refuses_a_batch_beyond_memory(monkeypatch: pytest.Monke
 def test_a_long_input_is_announced_before_it_is_timed(
     model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(generate, "LONG_BATCH_SECONDS", 0.0)
+    monkeypatch.setattr(generate, "LONG_BATCH_SECONDS", 0.01)
     result = CliRunner().invoke(app, _sample(model, tmp_path / "o"))
     assert result.exit_code == 0, result.output
     text = result.output
-    assert text.index("estimate: timing one sampling step") < text.index("estimate: sample ≈")
+    assert text.index("estimate: timing one sampling step on") < text.index("estimate: sample ≈")
+    assert "and scaled" in text
 
 
 def test_budget_check_is_cheap_for_ordinary_calls() -> None:

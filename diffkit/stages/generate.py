@@ -33,8 +33,14 @@ from diffkit.runtime.work import WORK_SIGMA, generation_work, request_length, sa
 from diffkit.samplers.cost import network_evaluations
 from diffkit.stages.progress import sampling_progress
 
-LONG_BATCH_SECONDS = 30.0
-"""A batch holding more audio than this (seconds, all clips together) is announced before it is timed."""
+LONG_BATCH_SECONDS = 10.0
+"""A batch holding more audio than this (seconds, all clips together) is timed on a piece of it and scaled."""
+
+
+def timed_length(length: int, batch: int, sample_rate: int) -> int:
+    """Samples per clip the time estimate runs: the whole clip, or a piece when the batch holds more than
+    :data:`LONG_BATCH_SECONDS` of audio (the estimate scales it by the length)."""
+    return max(1, min(length, int(LONG_BATCH_SECONDS * sample_rate / max(batch, 1))))
 
 
 @dataclass(frozen=True)
@@ -147,13 +153,16 @@ def generate_clips(
     jobs = [(record, k) for record in records for k in range(request.per_class)]
     _warn_replacing(out, jobs, console)
     batch = min(len(jobs), request.batch_size)
-    if batch * length > LONG_BATCH_SECONDS * pipeline.sample_rate:  # timing it takes a while: say so at once
-        _say(console, f"estimate: timing one sampling step ({batch} clips of {length / pipeline.sample_rate:g} s) …")
-    work = generation_work(pipeline, request)
+    timed = timed_length(length, batch, pipeline.sample_rate)
+    if timed < length:  # a long input: timed on a piece and scaled (timing all of it took minutes in silence)
+        seconds = length / pipeline.sample_rate
+        _say(console, f"estimate: timing one sampling step on {timed / pipeline.sample_rate:g} s of the {seconds:g} s")
+    work = generation_work(pipeline, request, timed)
     choice = use_threads(work, console=console)
     settings = effective_settings(pipeline, request)
     provenance = {**provenance, "components": component_versions(pipeline.config, pipeline.sampling)}
-    estimate = _time_estimate(pipeline, request, [record for record, _ in jobs], work, choice, settings, provenance)
+    records_ = [record for record, _ in jobs]
+    estimate = _time_estimate(pipeline, request, records_, work, choice, settings, provenance, timed)
     if estimate is not None:
         _say(console, estimate.line())
         budget.confirm(estimate.seconds, estimate.line(), request.confirmed, names)
@@ -221,18 +230,24 @@ def _time_estimate(
     choice: ThreadChoice,
     settings: dict[str, Any],
     provenance: dict[str, Any],
+    timed: int,
 ) -> TimeEstimate | None:
     """How long generating one clip per entry of ``records`` will take: the walks of every batch (a last, smaller
-    batch timed on its own) plus writing each clip."""
+    batch timed on its own) plus writing each clip; ``work`` runs clips of ``timed`` samples, scaled to the
+    request's length."""
     rest = len(records) % request.batch_size if len(records) > request.batch_size else 0
     last = None
     if rest:
-        length = request_length(pipeline, request)
-        last = sampling_work(pipeline, records[-rest:], length, request.guidance_options)
+        last = sampling_work(pipeline, records[-rest:], timed, request.guidance_options)
     estimate = sampling_estimate(work, choice, *_evaluations(pipeline, request, len(records)), last)
     if estimate is None:
         return None
-    writing = _writing_seconds(pipeline, request, records[0], settings, provenance)
+    length = request_length(pipeline, request)
+    if timed < length:
+        scale = length / timed
+        unit = f"{estimate.unit}, timed on {timed / pipeline.sample_rate:g} s and scaled ×{scale:.3g}"
+        estimate = replace(estimate, seconds_per_unit=estimate.seconds_per_unit * scale, unit=unit)
+    writing = _writing_seconds(pipeline, request, records[0], settings, provenance, length)
     clips = len(records)
     return replace(estimate, extra_seconds=writing * clips, extra=f"writing {clips} clips, {writing:.2g} s each")
 
@@ -255,10 +270,11 @@ def _writing_seconds(
     record: ConditionRecord,
     settings: dict[str, Any],
     provenance: dict[str, Any],
+    length: int,
 ) -> float:
-    """Seconds to write one clip's WAV, spectrogram and sidecar (timed on a silent clip in a scratch folder, after
-    one untimed write: the first pays for loading the plotting library)."""
-    silent = torch.zeros(pipeline.channels, request_length(pipeline, request))
+    """Seconds to write one clip's WAV, spectrogram and sidecar of ``length`` samples (timed on a silent clip in a
+    scratch folder, after one untimed write: the first pays for loading the plotting library)."""
+    silent = torch.zeros(pipeline.channels, length)
     with tempfile.TemporaryDirectory() as scratch:
         _write_clip(Path(scratch), record, 0, 0, silent, pipeline.sample_rate, request, settings, provenance)
         start = time.perf_counter()
