@@ -191,7 +191,10 @@ def save_audio(path: PathLike, audio: torch.Tensor, sample_rate: int, *, subtype
         raise AudioError(f"{path}: refusing to write audio with NaN or infinite samples")
     from diffkit.io.atomic import atomic_write
 
-    container = path.suffix[1:].upper() or None  # the temporary's name ends in .tmp: say the container
+    container = path.suffix[1:].upper()  # the temporary's name ends in .tmp: say the container
+    if container not in sf.available_formats():
+        known = ", ".join(f".{name.lower()}" for name in sorted(sf.available_formats()))
+        raise AudioError(f"{path}: cannot tell the audio format from the suffix; use one of {known}")
     with atomic_write(path) as tmp:
         sf.write(str(tmp), audio.clamp(-1.0, 1.0).T.numpy(), int(sample_rate), subtype=subtype, format=container)
     return path

@@ -45,7 +45,7 @@ def writable_dir(path: str | os.PathLike[str], what: str) -> Path:
 def writable_file(path: str | os.PathLike[str], what: str, *, replace: bool = True) -> Path:
     """Check that ``path`` can be written as a file (its folder is created); OutputError naming ``what``."""
     target = check_target(path, replace=replace, what=what)
-    writable_dir(target.parent if str(target.parent) else Path("."), what)
+    writable_dir(target.parent if str(target.parent) else Path("."), f"{what} {target}: folder".strip())
     if target.exists() and not os.access(target, os.W_OK):
         raise OutputError(f"{what} {target}: the file is not writable; choose another path")
     return target

@@ -121,7 +121,7 @@ def save_grid(path: str | Path, rows: Sequence[GridRow], sample_rate: int, secon
     figure = draw_grid(rows, sample_rate, seconds, **options)
     try:
         with atomic_write(target) as tmp:
-            figure.savefig(tmp, format=target.suffix[1:].lower() or "png")
+            figure.savefig(tmp, format="png")
     finally:
         plt.close(figure)
     return target

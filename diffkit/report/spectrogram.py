@@ -55,7 +55,7 @@ def save_spectrogram(
 
     try:
         with atomic_write(target) as tmp:
-            figure.savefig(tmp, format=target.suffix[1:].lower() or "png")
+            figure.savefig(tmp, format="png")
     finally:
         plt.close(figure)
     return target
