@@ -17,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from diffkit.config import StrictConfig
 from diffkit.device import DeviceSetting
@@ -57,6 +57,12 @@ class SampleSection(SamplingConfig):
     context: ContextSection | None = Field(
         None, description="Inpaint or continue an audio file instead of generating from scratch (`seconds` ignored)."
     )
+
+    @model_validator(mode="after")
+    def _seeds_in_range(self) -> SampleSection:
+        records = max(1, len(self.labels or []) + len(self.conditions or []))
+        budget.check_seeds(self.seed, self.per_class * records, "sample.seed")
+        return self
 
     def sampling(self) -> SamplingConfig:
         """The component part of this section."""

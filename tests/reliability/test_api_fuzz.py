@@ -74,7 +74,7 @@ def test_pipeline_sample_with_generated_keywords(tally: Tally) -> None:
         for parameter in pipeline.parameters():
             parameter.add_(0.05 * torch.randn_like(parameter))
     problems = []
-    cases = sample_cases(size(40, 320))
+    cases = sample_cases(size(30, 320))
     for changes in cases:
         kwargs: dict[str, Any] = {"conditions": ["tone"], "seconds": 0.05, "steps": 2, **changes}
         if "init_audio" in kwargs:
@@ -117,7 +117,7 @@ def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_pipeline_load_of_generated_weight_files(model: Path, tmp_path: Path, tally: Tally) -> None:
     generated = list(itertools.product(FACTORS, SUBSETS, DIGESTS))
-    chosen = pick(generated, size(8, len(generated)), seed=23)
+    chosen = pick(generated, size(5, len(generated)), seed=23)
     problems = []
     for index, (factor, subset, digest) in enumerate(chosen):
         target = tmp_path / f"w{index}.safetensors"

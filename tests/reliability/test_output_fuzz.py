@@ -32,6 +32,14 @@ NEW, EXISTING = "missing file", "existing file"
 SUFFIXES = ("", ".json", ".wav", ".png", ".safetensors")
 
 
+#: The smallest evaluation results the report writer renders.
+RESULTS = {
+    "embedder": {"name": "mel-stats", "dim": 2, "sample_rate": 8000, "fingerprint": "f", "comparable_with_paper": True},
+    "reference": {"folder": "r", "n_files": 1, "n_frames": 1},
+    "rows": [],
+}
+
+
 def _cli(args: list[str]) -> Callable[[], Any]:
     def run() -> Any:
         result = CliRunner().invoke(app, args)
@@ -65,7 +73,7 @@ def writers(scene: Scene) -> dict[str, tuple[Callable[[str, bool], Callable[[], 
         "save_spectrogram": (lambda t, r: lambda: save_spectrogram(t, audio, 8000), "replace"),
         "Pipeline.save": (lambda t, r: lambda: pipeline.save(t), "replace"),
         "recipe schema -o": (lambda t, r: _cli(["recipe", "schema", "-o", t, *(["--force"] if r else [])]), "file"),
-        "write_reports": (lambda t, r: lambda: write_reports({"rows": []}, t), "folder"),
+        "write_reports": (lambda t, r: lambda: write_reports(RESULTS, t), "folder"),
         "sample -o": (
             lambda t, r: _cli(
                 ["sample", "-c", str(scene.model), "-l", "tone", "--seconds", "0.01", "--steps", "1", "-o", t]
@@ -106,7 +114,7 @@ def test_every_writer_against_every_target(tmp_path: Path, tally: Tally, monkeyp
     scene = make_scene(tmp_path / "scene")
     actions = writers(scene)
     generated = cases(scene)
-    chosen = pick(generated, size(60, len(generated)), seed=23)
+    chosen = pick(generated, size(30, 320), seed=23)
     problems = []
     for index, (name, kind, target, replace, _suffix) in enumerate(chosen):
         make, writes = actions[name]
