@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 from diffkit import Pipeline
 from diffkit.cli.main import app
 from diffkit.errors import BudgetError, ConfigError
+from diffkit.generation import generate
 from diffkit.recipes import load_recipe
 from diffkit.runtime import budget, sampling_budget
-from diffkit.stages import generate
 from tests.conftest import tiny_config
 
 
@@ -144,7 +144,7 @@ def test_pipeline_sample_refuses_a_batch_beyond_memory(monkeypatch: pytest.Monke
     from diffkit.errors import ResourceError
 
     monkeypatch.setattr(sampling_budget, "MEMORY_CHECK_SAMPLES", 0)
-    monkeypatch.setattr("diffkit.preflight.available_memory", lambda device="cpu": 1000)
+    monkeypatch.setattr("diffkit.pipeline.memory.available_memory", lambda device="cpu": 1000)
     with pytest.raises(ResourceError, match="available"):
         Pipeline(tiny_config()).eval().sample(["tone"], seconds=0.05, steps=3)
 

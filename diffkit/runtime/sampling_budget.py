@@ -1,7 +1,7 @@
 """The memory and time budget of one sampling call, checked before its walk starts (every entry point).
 
 Cheap requests pass at once; a large one has its memory estimated on the meta device
-(:func:`diffkit.preflight.sampling_memory`), and a long one has one guided score call timed and multiplied by
+(:func:`diffkit.pipeline.memory.sampling_memory`), and a long one has one guided score call timed and multiplied by
 the walk's network evaluations — beyond :data:`~diffkit.runtime.budget.CONFIRM_SECONDS` it must be confirmed.
 """
 
@@ -34,7 +34,7 @@ def check_sampling_cost(
 ) -> TimeEstimate | None:
     """ResourceError when one batch cannot fit in memory; BudgetError (naming ``names.confirm``) when the walk is
     estimated beyond the confirmation threshold and not ``confirmed``. Returns the estimate when one was made."""
-    from diffkit.preflight import available_memory, human_bytes, sampling_memory
+    from diffkit.pipeline.memory import available_memory, human_bytes, sampling_memory
 
     batch = len(conditions)
     samples = batch * pipeline.channels * length

@@ -81,7 +81,7 @@ def sampling_work(
 
 
 def generation_work(pipeline: Any, request: Any, length: int | None = None) -> Work:
-    """:func:`sampling_work` for the first batch of a :class:`~diffkit.stages.generate.GenerationRequest`
+    """:func:`sampling_work` for the first batch of a :class:`~diffkit.generation.GenerationRequest`
     (``length``: time clips of that many samples instead of the request's own — a long input is timed on a
     piece and scaled, the network's cost being linear in the length)."""
     records = [record for record in request.records() for _ in range(request.per_class)][: request.batch_size]

@@ -18,8 +18,9 @@ import torch
 from rich.console import Console
 
 from diffkit.audio import save_audio
-from diffkit.conditioning import ConditionRecord, condition_help, condition_slug, default_conditions, to_records
+from diffkit.condition_records import ConditionRecord, condition_help, condition_slug, default_conditions, to_records
 from diffkit.errors import ConditionError
+from diffkit.generation.progress import sampling_progress
 from diffkit.inpainting import AudioContext, ContextMethod
 from diffkit.io.atomic import atomic_write
 from diffkit.io.outputs import writable_dir
@@ -31,7 +32,6 @@ from diffkit.runtime.estimate import TimeEstimate, sampling_estimate
 from diffkit.runtime.threads import ThreadChoice, Work, use_threads
 from diffkit.runtime.work import WORK_SIGMA, generation_work, request_length, sampling_work
 from diffkit.samplers.cost import network_evaluations
-from diffkit.stages.progress import sampling_progress
 
 LONG_BATCH_SECONDS = 10.0
 """A batch holding more audio than this (seconds, all clips together) is timed on a piece of it and scaled."""
@@ -130,7 +130,7 @@ def generate_clips(
     console: Console | None = None,
 ) -> list[GeneratedClip]:
     """Generate ``per_class`` clips per condition record into ``out_dir/<condition>/`` (a label's own name, or
-    ``field=value`` pairs: :func:`diffkit.conditioning.condition_slug`); returns what was written.
+    ``field=value`` pairs: :func:`diffkit.condition_records.condition_slug`); returns what was written.
 
     Before anything runs: the budget (:mod:`diffkit.runtime.budget`, errors spelled as ``request.names``), the
     output folder, the conditions; then the time estimate, which beyond an hour needs ``request.confirmed``.
