@@ -15,6 +15,20 @@ class ConfigError(DiffkitError):
     """A recipe or component config is invalid; the message names the offending key path."""
 
 
+class OutputError(ConfigError):
+    """An output path cannot be written safely: a device, link or folder in the way, an existing file without
+    ``--force``, a read-only or full destination. Nothing was replaced or half-written."""
+
+
+class BudgetError(ConfigError):
+    """A request is beyond a hard limit (seconds, steps, clips, seed, dataset or network size) or, without
+    confirmation (``--yes``), estimated to run longer than the confirmation threshold."""
+
+
+class NumericalError(DiffkitError):
+    """A computation produced NaN or infinite values (e.g. sampling from weights that overflow)."""
+
+
 class ConditionError(DiffkitError):
     """A condition (e.g. a label) cannot be encoded by the conditioner."""
 

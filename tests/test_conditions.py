@@ -277,3 +277,9 @@ def test_generated_continuous_clips_get_an_ls_and_no_label_accuracy(tmp_path: Pa
         )
     values = results["rows"][0]["metrics"]
     assert values["ls"] >= 1.0 and "label_accuracy" not in values
+
+
+def test_a_field_given_twice_in_one_record_names_both_values() -> None:
+    with pytest.raises(ConditionError, match="'label' is given twice") as caught:
+        parse_condition("label=tone;label=noise")
+    assert "'tone'" in str(caught.value) and "'noise'" in str(caught.value)

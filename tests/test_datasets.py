@@ -231,6 +231,16 @@ def test_folder_errors(tmp_path: Path) -> None:
         build("folder", {"root": str(tmp_path), "nonsense": 1}, "train")
 
 
+def test_folder_reports_a_symlink_loop_named_like_audio(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_tone(tmp_path / "rain" / "good.wav", freq=500)
+    loop = tmp_path / "rain" / "loop.wav"
+    loop.symlink_to(loop)
+    dataset = build("folder", {"root": str(tmp_path), "valid_fraction": 0, "test_fraction": 0}, "train")
+    assert names(dataset) == ["good.wav"]
+    assert [Path(problem.path).name for problem in dataset.problems] == ["loop.wav"]
+    assert "loop.wav" in capsys.readouterr().err
+
+
 # -- manifest ---------------------------------------------------------------------------------------
 
 

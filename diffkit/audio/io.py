@@ -189,8 +189,14 @@ def save_audio(path: PathLike, audio: torch.Tensor, sample_rate: int, *, subtype
         raise ValueError(f"save_audio expects [C, T] or [T], got shape {tuple(audio.shape)}")
     if not bool(torch.isfinite(audio).all()):
         raise AudioError(f"{path}: refusing to write audio with NaN or infinite samples")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    sf.write(str(path), audio.clamp(-1.0, 1.0).T.numpy(), int(sample_rate), subtype=subtype)
+    from diffkit.io.atomic import atomic_write
+
+    container = path.suffix[1:].upper()  # the temporary's name ends in .tmp: say the container
+    if container not in sf.available_formats():
+        known = ", ".join(f".{name.lower()}" for name in sorted(sf.available_formats()))
+        raise AudioError(f"{path}: cannot tell the audio format from the suffix; use one of {known}")
+    with atomic_write(path) as tmp:
+        sf.write(str(tmp), audio.clamp(-1.0, 1.0).T.numpy(), int(sample_rate), subtype=subtype, format=container)
     return path
 
 

@@ -28,8 +28,21 @@ def report(error: DiffkitError) -> NoReturn:
     raise typer.Exit(USER_ERROR)
 
 
+def _short(name: object) -> str:
+    text = str(name)
+    return text if len(text) <= 200 else f"{text[:100]}…{text[-60:]} ({len(text)} characters)"
+
+
+def report_os_error(error: OSError) -> NoReturn:
+    """An OS refusal about a path the user gave (name too long, I/O error, …) as a user error naming the path;
+    anything else (no path, or --debug) is raised again."""
+    if state["debug"] or error.filename is None:
+        raise error
+    report(DiffkitError(f"{_short(error.filename)}: {error.strerror or error}; check the path"))
+
+
 def user_errors(function: F) -> F:
-    """Decorator for commands: DiffkitError → message on stderr and exit code 2."""
+    """Decorator for commands: DiffkitError (or an OSError naming a path) → message on stderr and exit code 2."""
 
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -39,5 +52,7 @@ def user_errors(function: F) -> F:
             if state["debug"]:
                 raise
             report(error)
+        except OSError as error:
+            report_os_error(error)
 
     return wrapper  # type: ignore[return-value]

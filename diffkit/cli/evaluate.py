@@ -129,6 +129,9 @@ def evaluate(
             raise ConfigError(f"--downsample-to {downsample_to}: give a sample rate in Hz ≥ 1 (the paper uses 22050)")
         from diffkit.evaluation import evaluate_folders
         from diffkit.io.outputs import writable_dir
+        from diffkit.runtime.budget import check_seeds
+
+        check_seeds(seed, 1, "--seed")
 
         if out is not None:
             writable_dir(out, "--out")
@@ -159,6 +162,8 @@ def evaluate(
         if errors.state["debug"]:
             raise
         errors.report(error)
+    except OSError as error:
+        errors.report_os_error(error)
     _print_rows(results)
     if "files" in results:
         console.print(
@@ -190,7 +195,11 @@ def train_classifier_command(
         from diffkit.evaluation import train_classifier_from_folders
         from diffkit.io.outputs import writable_dir, writable_file
         from diffkit.metrics.classifier import classifier_paths
+        from diffkit.runtime.budget import check_seeds
 
+        check_seeds(seed, 1, "--seed")
+        if not out.name:
+            raise ConfigError(f"--out {str(out)!r}: give a file stem, e.g. --out classifier")
         for path in classifier_paths(out):
             writable_file(path, "--out")
         if cache_dir is not None:
@@ -212,6 +221,8 @@ def train_classifier_command(
         if errors.state["debug"]:
             raise
         errors.report(error)
+    except OSError as error:
+        errors.report_os_error(error)
     accuracy = ", ".join(f"{split} {value:.1%}" for split, value in report["accuracy"].items())
     summary = f"classes: {', '.join(report['classes'])}; best epoch {report['best_epoch']}; accuracy: {accuracy}"
     console.print(summary, soft_wrap=True, markup=False)

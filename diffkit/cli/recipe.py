@@ -41,13 +41,18 @@ def show(
 
 @recipe_app.command()
 @user_errors
-def schema(out: Path | None = typer.Option(None, "--out", "-o", help="Write to this file instead of stdout.")) -> None:
-    """Export the recipe JSON Schema, with each component's options from the registry."""
+def schema(
+    out: Path | None = typer.Option(None, "--out", "-o", help="Write to this file instead of stdout."),
+    force: bool = typer.Option(False, "--force", help="Replace --out if it is an existing regular file."),
+) -> None:
+    """Export the recipe JSON Schema, with each component's options from the registry.
+
+    ``--out`` is never a device, link or folder; an existing file is replaced only with ``--force``."""
     from diffkit.io.outputs import write_text
     from diffkit.recipes.json_schema import recipe_json_schema
 
     text = json.dumps(recipe_json_schema(), indent=2)
     if out:
-        write_text(out, text + "\n", "--out")
+        write_text(out, text + "\n", "--out", replace=force)
     else:
         typer.echo(text)

@@ -20,6 +20,7 @@ OVERRIDES = typer.Argument(None, help="Dotted overrides, e.g. train.steps=200 sa
 NO_PREFLIGHT = typer.Option(
     False, "--no-preflight", help="Skip the memory estimate that refuses models and runs too big for this machine."
 )
+YES = typer.Option(False, "--yes", help="Run a sample stage even when it is estimated to take more than an hour.")
 #: Exit code of a run interrupted by Ctrl-C outside training (128 + SIGINT), as shells report it.
 SIGINT_EXIT = 130
 SIGTERM_EXIT = 143
@@ -65,6 +66,7 @@ def _execute(
     stages: str | None,
     resume: str | None,
     preflight: bool,
+    confirm: bool = False,
 ) -> None:
     """Load and run; an interruption prints where the run stopped and how to resume, then exits 130/143."""
     from diffkit.stages.runner import run_recipe
@@ -75,7 +77,7 @@ def _execute(
     again = resume_command(command, recipe, overrides, smoke, stages if command == "run" else None)
     try:
         with _sigterm_raises():
-            run_recipe(loaded, selected, resume=resume, preflight=False if not preflight else None)
+            run_recipe(loaded, selected, resume=resume, preflight=False if not preflight else None, confirm=confirm)
     except TrainingInterrupted as stop:
         _say(f"interrupted: {stop}. Training stopped after saving; no later stage was started. Resume with: {again}")
         raise typer.Exit(stop.exit_code) from None
@@ -101,13 +103,14 @@ def run(
     stages: str | None = typer.Option(None, help="Comma-separated stages to run (default: all in the recipe)."),
     resume: str | None = typer.Option(None, help="Resume training: 'auto' or a checkpoint path."),
     no_preflight: bool = NO_PREFLIGHT,
+    yes: bool = YES,
 ) -> None:
     """Run a recipe: train → sample → evaluate → report (the stages it has sections for).
 
     SIGINT/SIGTERM during training save a checkpoint and exit with 130/143 without starting later stages;
     the message gives the command that resumes.
     """
-    _execute("run", recipe, overrides or [], smoke, stages, resume, not no_preflight)
+    _execute("run", recipe, overrides or [], smoke, stages, resume, not no_preflight, yes)
 
 
 @user_errors

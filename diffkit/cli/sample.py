@@ -88,19 +88,31 @@ def sample(
     jump: int | None = typer.Option(
         None, min=1, help="With --resample: levels re-noised back up per jump (RePaint j)."
     ),
+    yes: bool = typer.Option(False, "--yes", help="Generate even when the estimate is more than an hour."),
 ) -> None:
     """Generate clips per label or condition record (WAV + JSON provenance + spectrogram PNG) from a trained model.
 
     With --inpaint FILE --mask A:B the clips keep FILE outside the spans and regenerate inside them; with
     --continue FILE they start with FILE and run to --seconds in total (see docs/inpainting.md).
+
+    --out is a folder; clips already in it under the same names are replaced (with a warning). Limits: --seconds
+    ≤ 3600, --steps ≤ 100 000, at most 100 000 clips, 0 ≤ seed < 2**63; an estimate above an hour needs --yes.
     """
     from diffkit.audio import load_checked_audio, normalize_peak
     from diffkit.cli.inpainting import context_from_flags
     from diffkit.device import resolve_device
     from diffkit.generation import GenerationRequest, generate_clips
+    from diffkit.io.outputs import check_dir
     from diffkit.pipeline import Pipeline
+    from diffkit.runtime import budget
     from diffkit.samplers.grids import check_levels
 
+    scratch = init is None and inpaint is None and continue_from is None
+    budget.check_request(  # before anything is loaded; generate_clips checks the whole request again
+        seconds=seconds if scratch else None, steps=steps, clips=number, seed=seed, batch_size=batch_size,
+        names=budget.CLI,
+    )
+    check_dir(out, "--out")
     check_levels(steps, start)
     pipeline = Pipeline.load(checkpoint, device=resolve_device(device, "--device"))
     components = {"sampler": sampler, "guidance": guidance_name}
@@ -124,6 +136,8 @@ def sample(
         context=context,
         context_method=context_method,
         context_record=context_record,
+        names=budget.CLI,
+        confirmed=yes,
     )
     _say_memory(pipeline, request)
     provenance = {"checkpoint": str(checkpoint), "diffkit_version": __version__}

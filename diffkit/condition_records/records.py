@@ -82,7 +82,13 @@ def parse_condition(text: str, where: str = "--condition") -> ConditionRecord:
                 f"{where} {text!r}: expected FIELD=VALUE (e.g. loudness=-20, tags=dog,rain; several fields are "
                 f"separated by '{FIELD_SEPARATOR}')"
             )
-        record[key.strip()] = scalar(value)
+        name = key.strip()
+        if name in record:
+            raise ConditionError(
+                f"{where} {text!r}: field {name!r} is given twice ({record[name]!r} and {scalar(value)!r}) in one "
+                f"record; keep one, or repeat {where} for several records"
+            )
+        record[name] = scalar(value)
     if not record:
         raise ConditionError(f"{where} {text!r}: no FIELD=VALUE pair found (e.g. loudness=-20)")
     return record

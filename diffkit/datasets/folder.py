@@ -21,12 +21,15 @@ class FolderConfig(FractionSplitConfig):
 
 
 def audio_files(folder: Path) -> list[Path]:
-    """Audio files (by suffix, any case) anywhere under ``folder``, sorted, skipping hidden names."""
+    """Audio files (by suffix, any case) anywhere under ``folder``, sorted, skipping hidden names.
+
+    A link that leads nowhere (dangling, or a loop) is listed too, so the scan reports it as the manifest
+    dataset does, instead of it vanishing without a word."""
     return sorted(
         path
         for path in folder.rglob("*")
         if path.suffix.lower() in AUDIO_SUFFIXES
-        and path.is_file()
+        and (path.is_file() or (path.is_symlink() and not path.is_dir()))
         and not any(part.startswith(".") for part in path.relative_to(folder).parts)
     )
 

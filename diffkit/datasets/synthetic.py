@@ -17,6 +17,7 @@ from diffkit.datasets import SPLITS, Example, Problem
 from diffkit.datasets.splits import check_split
 from diffkit.datasets.synthetic_sounds import SOUNDS
 from diffkit.errors import ConfigError
+from diffkit.runtime.budget import MAX_DATASET_ITEMS
 
 MIN_SAMPLE_RATE = 1000
 
@@ -24,9 +25,9 @@ MIN_SAMPLE_RATE = 1000
 class ItemsPerClass(StrictConfig):
     """How many clips of each class every split has."""
 
-    train: int = Field(64, ge=0)
-    valid: int = Field(8, ge=0)
-    test: int = Field(16, ge=0)
+    train: int = Field(64, ge=0, le=MAX_DATASET_ITEMS)
+    valid: int = Field(8, ge=0, le=MAX_DATASET_ITEMS)
+    test: int = Field(16, ge=0, le=MAX_DATASET_ITEMS)
 
 
 class SyntheticConfig(StrictConfig):

@@ -180,8 +180,13 @@ def markdown(results: dict[str, Any]) -> str:
 def write_reports(results: dict[str, Any], out_dir: str | Path) -> tuple[Path, Path]:
     """Write ``evaluation.json`` and ``evaluation.md`` into ``out_dir``; returns both paths."""
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    from diffkit.io.atomic import atomic_write
+    from diffkit.io.outputs import writable_dir
+
+    writable_dir(out_dir, "evaluation output folder")
     json_path, md_path = out_dir / "evaluation.json", out_dir / "evaluation.md"
-    json_path.write_text(json.dumps(results, indent=2, sort_keys=False, allow_nan=True) + "\n")
-    md_path.write_text(markdown(results))
+    for path, text in ((json_path, json.dumps(results, indent=2, sort_keys=False, allow_nan=True) + "\n"),
+                       (md_path, markdown(results))):
+        with atomic_write(path) as tmp:
+            tmp.write_text(text)
     return json_path, md_path

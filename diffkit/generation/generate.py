@@ -21,15 +21,27 @@ from diffkit.condition_records import ConditionRecord, condition_help, condition
 from diffkit.errors import ConditionError
 from diffkit.generation.progress import sampling_progress
 from diffkit.inpainting import AudioContext, ContextMethod
+from diffkit.io.atomic import atomic_write
+from diffkit.io.outputs import writable_dir
 from diffkit.pipeline import Pipeline
 from diffkit.provenance import component_versions
 from diffkit.report.spectrogram import save_spectrogram
+from diffkit.runtime import budget
 from diffkit.runtime.estimate import TimeEstimate, sampling_estimate
 from diffkit.runtime.load_watch import follow_load
 from diffkit.runtime.threads import ThreadChoice, Work, use_threads
 from diffkit.runtime.tuning import stage_runtime
 from diffkit.runtime.work import WORK_SIGMA, generation_work, request_length, sampling_work
 from diffkit.samplers.cost import network_evaluations
+
+LONG_BATCH_SECONDS = 10.0
+"""A batch holding more audio than this (seconds, all clips together) is timed on a piece of it and scaled."""
+
+
+def timed_length(length: int, batch: int, sample_rate: int) -> int:
+    """Samples per clip the time estimate runs: the whole clip, or a piece when the batch holds more than
+    :data:`LONG_BATCH_SECONDS` of audio (the estimate scales it by the length)."""
+    return max(1, min(length, int(LONG_BATCH_SECONDS * sample_rate / max(batch, 1))))
 
 
 @dataclass(frozen=True)
@@ -63,6 +75,8 @@ class GenerationRequest:
     context_method: ContextMethod | None = None
     context_record: dict[str, Any] | None = None  # what the sidecar records about the context
     conditions: list[dict[str, Any]] | None = None
+    names: budget.Names = budget.PYTHON  # how the entry point spells each budgeted quantity (for its errors)
+    confirmed: bool = False  # work estimated beyond budget.CONFIRM_SECONDS runs only when confirmed (--yes)
 
     def records(self) -> list[ConditionRecord]:
         """Every requested condition as a record: the labels first, then ``conditions``."""
@@ -119,6 +133,9 @@ def generate_clips(
     """Generate ``per_class`` clips per condition record into ``out_dir/<condition>/`` (a label's own name, or
     ``field=value`` pairs: :func:`diffkit.condition_records.condition_slug`); returns what was written.
 
+    Before anything runs: the budget (:mod:`diffkit.runtime.budget`, errors spelled as ``request.names``), the
+    output folder, the conditions; then the time estimate, which beyond an hour needs ``request.confirmed``.
+    Clips already in ``out_dir`` under the same names are replaced (regular files only), with a warning.
     Runs as a stage (:func:`diffkit.runtime.tuning.stage_runtime`): threads and malloc are tuned while it runs and
     restored after; the load watch is ticked from the sampling progress callback."""
     with stage_runtime():
@@ -129,16 +146,36 @@ def _generate(
     pipeline: Pipeline, request: GenerationRequest, out_dir: str | Path, provenance: dict[str, Any], console: Any
 ) -> list[GeneratedClip]:
     records = request.records()
+    names = request.names
+    from_scratch = request.init_audio is None and request.context is None
+    budget.check_request(
+        seconds=request.seconds if from_scratch else None,
+        steps=request.steps,
+        clips=len(records) * request.per_class,
+        seed=request.seed,
+        batch_size=request.batch_size,
+        names=names,
+    )
+    length = request_length(pipeline, request)
+    budget.check_input(length, pipeline.sample_rate, names.seconds if from_scratch else names.source)
     check_conditions(pipeline, records)
-    work = generation_work(pipeline, request)
-    choice = use_threads(work, console=console)
-    out = Path(out_dir)
+    out = writable_dir(out_dir, names.out)
     jobs = [(record, k) for record in records for k in range(request.per_class)]
+    _warn_replacing(out, jobs, console)
+    batch = min(len(jobs), request.batch_size)
+    timed = timed_length(length, batch, pipeline.sample_rate)
+    if timed < length:  # a long input: timed on a piece and scaled (timing all of it took minutes in silence)
+        seconds = length / pipeline.sample_rate
+        _say(console, f"estimate: timing one sampling step on {timed / pipeline.sample_rate:g} s of the {seconds:g} s")
+    work = generation_work(pipeline, request, timed)
+    choice = use_threads(work, console=console)
     settings = effective_settings(pipeline, request)
     provenance = {**provenance, "components": component_versions(pipeline.config, pipeline.sampling)}
-    estimate = _time_estimate(pipeline, request, [record for record, _ in jobs], work, choice, settings, provenance)
+    records_ = [record for record, _ in jobs]
+    estimate = _time_estimate(pipeline, request, records_, work, choice, settings, provenance, timed)
     if estimate is not None:
         _say(console, estimate.line())
+        budget.confirm(estimate.seconds, estimate.line(), request.confirmed, names)
     started = time.perf_counter()
     clips: list[GeneratedClip] = []
     batches = [jobs[i : i + request.batch_size] for i in range(0, len(jobs), request.batch_size)]
@@ -166,6 +203,7 @@ def _generate(
                 callback=advance,
                 context=request.context,
                 context_method=request.context_method,
+                confirm=estimate is not None or request.confirmed,  # the whole request's estimate was checked
             ).cpu()
             writing = time.perf_counter()
             for (record, k), seed, clip in zip(batch, seeds, audio, strict=True):
@@ -183,6 +221,23 @@ def _generate(
     return clips
 
 
+def _warn_replacing(out: Path, jobs: list[tuple[ConditionRecord, int]], console: Console | None) -> None:
+    """Say how many existing clips the request will replace (the overwrite policy of a samples folder)."""
+    existing = [stem for stem in (_stem(out, record, k) for record, k in jobs) if stem.with_suffix(".wav").exists()]
+    if existing:
+        _say(
+            console,
+            f"warning: {out} already holds {len(existing)} of these clips (e.g. {existing[0].with_suffix('.wav')}); "
+            "they are replaced (use another --out / output_dir to keep them)",
+        )
+
+
+def _stem(out: Path, record: ConditionRecord, index: int) -> Path:
+    """Where clip ``index`` of ``record`` is written, without suffix."""
+    slug = condition_slug(record)
+    return out / slug / f"{slug}_{index:03d}"
+
+
 def _time_estimate(
     pipeline: Pipeline,
     request: GenerationRequest,
@@ -191,17 +246,23 @@ def _time_estimate(
     choice: ThreadChoice,
     settings: dict[str, Any],
     provenance: dict[str, Any],
+    timed: int,
 ) -> TimeEstimate | None:
     """How long generating one clip per entry of ``records`` will take: the walks of every batch (a last, smaller
-    batch timed on its own); writing the clips is added once the first batch's real clips are written."""
+    batch timed on its own), ``work`` running clips of ``timed`` samples scaled to the request's length; writing the
+    clips is added once the first batch's real clips are written."""
     rest = len(records) % request.batch_size if len(records) > request.batch_size else 0
     last = None
     if rest:
-        length = request_length(pipeline, request)
-        last = sampling_work(pipeline, records[-rest:], length, request.guidance_options)
+        last = sampling_work(pipeline, records[-rest:], timed, request.guidance_options)
     estimate = sampling_estimate(work, choice, *_evaluations(pipeline, request, len(records)), last)
     if estimate is None:
         return None
+    length = request_length(pipeline, request)
+    if timed < length:
+        scale = length / timed
+        unit = f"{estimate.unit}, timed on {timed / pipeline.sample_rate:g} s and scaled ×{scale:.3g}"
+        estimate = replace(estimate, seconds_per_unit=estimate.seconds_per_unit * scale, unit=unit)
     return replace(estimate, extra=f"writing {len(records)} clips (timed on the first batch)")
 
 
@@ -232,9 +293,8 @@ def _write_clip(
     settings: dict[str, Any],
     provenance: dict[str, Any],
 ) -> GeneratedClip:
-    slug = condition_slug(record)
     label = str(record["label"]) if "label" in record else None
-    stem = out / slug / f"{slug}_{index:03d}"
+    stem = _stem(out, record, index)
     wav = save_audio(stem.with_suffix(".wav"), audio, sample_rate)
     title = label if set(record) == {"label"} else ", ".join(f"{key}={value}" for key, value in record.items())
     generated = (request.context_record or {}).get("generated_seconds", ())
@@ -255,5 +315,6 @@ def _write_clip(
         **settings,
         **provenance,
     }
-    sidecar.write_text(json.dumps(data, indent=2, default=str))
+    with atomic_write(sidecar) as tmp:
+        tmp.write_text(json.dumps(data, indent=2, default=str))
     return GeneratedClip(label, seed, wav, sidecar, picture, dict(record))

@@ -171,9 +171,11 @@ def save_classifier(
 ) -> tuple[Path, Path]:
     """Write the weights (safetensors) and metadata (JSON); returns both paths."""
     weights_path, meta_path = classifier_paths(path)
-    weights_path.parent.mkdir(parents=True, exist_ok=True)
+    from diffkit.io.atomic import atomic_write
+
     tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    save_file(tensors, str(weights_path), metadata={"format": FORMAT})
+    with atomic_write(weights_path) as tmp:
+        save_file(tensors, str(tmp), metadata={"format": FORMAT})
     meta = {
         "format": FORMAT,
         "version": VERSION,
@@ -186,7 +188,8 @@ def save_classifier(
         "training": None if report is None else report.__dict__,
         "weights": weights_path.name,
     }
-    meta_path.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+    with atomic_write(meta_path) as tmp:
+        tmp.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
     return weights_path, meta_path
 
 

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Annotated
 
 from pydantic import Field, PositiveFloat, PositiveInt, field_validator, model_validator
 
 from diffkit.config import StrictConfig
 from diffkit.networks.activations import ActivationName
+from diffkit.runtime.budget import MAX_NETWORK_LEVELS, MAX_RNN_LAYERS, MAX_WIDTH
+
+#: A layer width: positive and at most :data:`~diffkit.runtime.budget.MAX_WIDTH`.
+Width = Annotated[int, Field(gt=0, le=MAX_WIDTH)]
 
 
 @dataclass(frozen=True)
@@ -79,20 +84,31 @@ class GBlockUNetConfig(StrictConfig):
 
     preset: str = Field("dag48", description=f"Architecture preset, one of: {', '.join(PRESETS)}.")
     strides: list[PositiveInt] | None = Field(
-        None, min_length=1, description="Resampling factor Δk of each encoder level (decoder mirrors them)."
+        None,
+        min_length=1,
+        max_length=MAX_NETWORK_LEVELS,
+        description="Resampling factor Δk of each encoder level (decoder mirrors them).",
     )
-    channels: list[PositiveInt] | None = Field(
-        None, min_length=1, description="Output width of each encoder level; the last is the GRU width."
+    channels: list[Width] | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_NETWORK_LEVELS,
+        description="Output width of each encoder level; the last is the GRU width.",
     )
-    base_width: PositiveInt | None = Field(None, description="Width of the input conv (and last decoder block).")
+    base_width: Width | None = Field(None, description="Width of the input conv (and last decoder block).")
     kernel_size: PositiveInt | None = Field(None, description="Kernel of the dilated convs and in/out convs.")
     leaky_slope: float | None = Field(None, ge=0, lt=1, description="Negative slope of the LeakyReLUs.")
     fourier_features: PositiveInt | None = Field(None, description="Random Fourier frequencies for log σ.")
     fourier_scale: PositiveFloat | None = Field(None, description="Std of the random Fourier frequencies.")
-    sigma_mlp: list[PositiveInt] | None = Field(
-        None, min_length=1, description="Widths of the σ MLP layers; the last is the width of g."
+    sigma_mlp: list[Width] | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_NETWORK_LEVELS,
+        description="Widths of the σ MLP layers; the last is the width of g.",
     )
-    rnn_layers: PositiveInt | None = Field(None, description="Layers of the bidirectional GRU bottleneck.")
+    rnn_layers: PositiveInt | None = Field(
+        None, le=MAX_RNN_LAYERS, description="Layers of the bidirectional GRU bottleneck."
+    )
     activation: ActivationName | None = Field(
         None,
         description="Non-linearity of every block: leaky-relu (the paper's) or snake (x + sin²(αx)/α, α per channel).",

@@ -9,14 +9,18 @@ from typing import Any
 import torch
 
 from diffkit.config import validate_config
-from diffkit.errors import ConfigError, DiffkitError
+from diffkit.errors import ConfigError, DiffkitError, NumericalError
 from diffkit.inpainting import AudioContext, ContextMethod, sample_in_context
+from diffkit.io.integrity import verification_enabled
 from diffkit.pipeline.config import SAMPLING_KINDS, PipelineConfig, SamplingConfig
 from diffkit.pipeline.model import Model
+from diffkit.pipeline.probe import check_finite_output
 from diffkit.pipeline.score import GuidedForward, GuidedScore
 from diffkit.pipeline.serialization import load_weights, no_longer_builds, read_model_file, save_pipeline
 from diffkit.registry import Registry
 from diffkit.registry.component import Component
+from diffkit.runtime import budget
+from diffkit.runtime.sampling_budget import check_sampling_cost
 from diffkit.samplers import Callback, PerItemNoise
 from diffkit.samplers.grids import check_levels
 
@@ -92,6 +96,7 @@ class Pipeline(Model):
         callback: Callback | None = None,
         context: AudioContext | None = None,
         context_method: ContextMethod | Mapping[str, Any] | None = None,
+        confirm: bool = False,
     ) -> torch.Tensor:
         """Generate one waveform per condition, ``[B, C, T]`` at ``sample_rate``.
 
@@ -106,14 +111,26 @@ class Pipeline(Model):
         the unknown samples — inpainting or continuation (see :meth:`inpaint`, :meth:`continuation`); the output
         has the context's length and its known part is y exactly. ``context_method``
         (:class:`~diffkit.inpainting.ContextMethod`) chooses replacement with optional RePaint-style resampling.
+
+        Every call goes through the budget of :mod:`diffkit.runtime.budget` (the limits ``diffkit sample`` and
+        recipes have: seconds, steps, seed range) and :mod:`diffkit.runtime.sampling_budget` (memory; a walk
+        estimated beyond an hour needs ``confirm=True``). A result with NaN or infinite samples is a
+        NumericalError, never returned.
         """
-        check_levels(steps, start)
         batch = len(conditions)
-        seeds = [seed + i for i in range(batch)] if isinstance(seed, int) else [int(s) for s in seed]
+        seeds = [seed + i for i in range(batch)] if isinstance(seed, int) and not isinstance(seed, bool) else seed
+        budget.check_request(
+            seconds=None, steps=steps, clips=max(batch, 1), seed=seeds, batch_size=max(batch, 1), names=budget.PYTHON
+        )
+        if batch < 1:
+            raise ConfigError("conditions: give at least one condition to generate")
+        seeds = [int(s) for s in seeds]
         if len(seeds) != batch:
             raise ConfigError(f"got {len(seeds)} seeds for {batch} conditions")
+        check_levels(steps, start)
         sampler = self.sampling_component("sampler", sampler_options)
         device = self.device
+        passes = 1
         if context is None:
             if context_method is not None:
                 raise ConfigError("context_method: applies only with a context (audio and mask) to generate around")
@@ -121,8 +138,13 @@ class Pipeline(Model):
         else:
             method = validate_config(ContextMethod, context_method, prefix="context_method")
             length = context.output_length(seconds, length, self.sample_rate)
+            passes = method.resample
+        budget.check_input(length, self.sample_rate, "seconds/length/init_audio/context")
         shape = (batch, self.channels, length)
         sigmas = sampler.sigmas(self.schedule, steps, start=start, device=device)
+        check_sampling_cost(
+            self, conditions, length, sampler, sigmas, guidance_options, passes, confirm, budget.PYTHON
+        )
         score = self.score_function(conditions, guidance_options, thresholding_options, guided_forward)
         noise = PerItemNoise.from_seeds(seeds, device=device)
         x = sigmas[0] * noise(torch.empty(shape, device=device))
@@ -131,8 +153,16 @@ class Pipeline(Model):
         if context is not None:
             audio, known = context.expand(batch, self.channels, device)
             name = self.sampling.sampler.name
-            return sample_in_context(sampler, score, x, sigmas, noise, audio, known, method, callback, name)
-        return sampler.sample(score, x, sigmas, noise, callback=callback)
+            result = sample_in_context(sampler, score, x, sigmas, noise, audio, known, method, callback, name)
+        else:
+            result = sampler.sample(score, x, sigmas, noise, callback=callback)
+        if not bool(torch.isfinite(result).all()):
+            raise NumericalError(
+                f"sampling produced NaN or infinite samples (sampler {self.sampling.sampler.name}, {steps} steps, "
+                f"seeds {seeds[0]}…): the weights or the sampling options make the walk diverge. Check the model "
+                "file (Pipeline.load verifies it) and options such as the guidance scale or the sampler's step size."
+            )
+        return result
 
     def inpaint(
         self,
@@ -181,9 +211,7 @@ class Pipeline(Model):
 
     def _length(self, seconds: float | None, length: int | None, init_audio: torch.Tensor | None) -> int:
         if length is None and seconds is not None:
-            if not 0 < seconds < float("inf"):
-                raise ConfigError(f"seconds: give a positive, finite duration, got {seconds!r}")
-            length = max(1, round(seconds * self.sample_rate))
+            length = max(1, round(budget.check_seconds(seconds, "seconds") * self.sample_rate))
         if length is None and init_audio is not None:
             length = init_audio.shape[-1]
         if length is None or length < 1:
@@ -220,4 +248,6 @@ class Pipeline(Model):
             raise no_longer_builds(path, error, stored.metadata) from None
         load_weights(pipeline, stored, verify)
         pipeline = pipeline.to(device).eval()
+        if verification_enabled(verify):
+            check_finite_output(pipeline, str(path))
         return pipeline.configure_sampling(sampling) if sampling is not None else pipeline

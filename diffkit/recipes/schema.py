@@ -17,13 +17,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from diffkit.config import StrictConfig
 from diffkit.device import DeviceSetting
 from diffkit.inpainting.request import ContextSection
 from diffkit.pipeline.config import PipelineConfig, SamplingConfig
 from diffkit.registry.component import Component, Slot, default
+from diffkit.runtime import budget
 from diffkit.runtime.threads import ThreadSetting
 from diffkit.training.config import TrainConfig
 
@@ -36,9 +37,11 @@ ModelSection = PipelineConfig
 class SampleSection(SamplingConfig):
     """How audio is generated (sampler, guidance, thresholding) and what to generate."""
 
-    steps: int = Field(100, ge=1, le=100_000, description="Number of noise levels N of the sampler's grid.")
-    seconds: float = Field(4.0, gt=0, le=3600, description="Duration of each generated clip.")
-    per_class: int = Field(2, ge=1, le=100_000, description="Clips generated per label (per condition record).")
+    steps: int = Field(100, ge=1, le=budget.MAX_STEPS, description="Number of noise levels N of the sampler's grid.")
+    seconds: float = Field(4.0, gt=0, le=budget.MAX_SECONDS, description="Duration of each generated clip.")
+    per_class: int = Field(
+        2, ge=1, le=budget.MAX_CLIPS, description="Clips generated per label (per condition record)."
+    )
     labels: list[str] | None = Field(None, description="Labels to generate; default: every class of the model.")
     conditions: list[dict[str, Any] | str] | None = Field(
         None,
@@ -46,12 +49,20 @@ class SampleSection(SamplingConfig):
         "(a string is a label); used after `labels`. Default (neither given): the conditioner's own list (every "
         "class), or an error for conditioners that have none.",
     )
-    batch_size: int = Field(8, ge=1, le=65_536, description="Clips generated together (results do not depend on it).")
-    seed: int = Field(0, ge=0, description="Clip i of the run uses seed + i.")
+    batch_size: int = Field(
+        8, ge=1, le=budget.MAX_BATCH, description="Clips generated together (results do not depend on it)."
+    )
+    seed: int = Field(0, ge=0, lt=budget.SEED_LIMIT, description="Clip i of the run uses seed + i.")
     checkpoint: Path | None = Field(None, description="Model to sample from; default: the one the train stage wrote.")
     context: ContextSection | None = Field(
         None, description="Inpaint or continue an audio file instead of generating from scratch (`seconds` ignored)."
     )
+
+    @model_validator(mode="after")
+    def _seeds_in_range(self) -> SampleSection:
+        records = max(1, len(self.labels or []) + len(self.conditions or []))
+        budget.check_seeds(self.seed, self.per_class * records, "sample.seed")
+        return self
 
     def sampling(self) -> SamplingConfig:
         """The component part of this section."""

@@ -115,11 +115,13 @@ def draw_grid(
 
 def save_grid(path: str | Path, rows: Sequence[GridRow], sample_rate: int, seconds: float, **options: Any) -> Path:
     """Draw the grid (:func:`draw_grid` options) and write it as a PNG."""
+    from diffkit.io.atomic import atomic_write
+
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
     figure = draw_grid(rows, sample_rate, seconds, **options)
     try:
-        figure.savefig(target)
+        with atomic_write(target) as tmp:
+            figure.savefig(tmp, format="png")
     finally:
         plt.close(figure)
     return target

@@ -37,7 +37,6 @@ def save_spectrogram(
     ``highlight``: [start, end] spans in seconds framed in white (e.g. the generated part of an inpainted clip).
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
     spec = log_mel(audio, sample_rate)
     seconds = audio.shape[-1] / sample_rate
     figure, axis = plt.subplots(figsize=(5, 2.4), dpi=100)
@@ -52,6 +51,11 @@ def save_spectrogram(
     if title:
         axis.set_title(title, fontsize=9)
     figure.tight_layout()
-    figure.savefig(target)
-    plt.close(figure)
+    from diffkit.io.atomic import atomic_write
+
+    try:
+        with atomic_write(target) as tmp:
+            figure.savefig(tmp, format="png")
+    finally:
+        plt.close(figure)
     return target

@@ -80,10 +80,13 @@ def sampling_work(
     return Work("sample", shape[0] * shape[1] * length, unit, run, device.type)
 
 
-def generation_work(pipeline: Any, request: Any) -> Work:
-    """:func:`sampling_work` for the first batch of a :class:`~diffkit.generation.GenerationRequest`."""
+def generation_work(pipeline: Any, request: Any, length: int | None = None) -> Work:
+    """:func:`sampling_work` for the first batch of a :class:`~diffkit.generation.GenerationRequest`
+    (``length``: time clips of that many samples instead of the request's own — a long input is timed on a
+    piece and scaled, the network's cost being linear in the length)."""
     records = [record for record in request.records() for _ in range(request.per_class)][: request.batch_size]
-    return sampling_work(pipeline, records, request_length(pipeline, request), request.guidance_options)
+    length = request_length(pipeline, request) if length is None else length
+    return sampling_work(pipeline, records, length, request.guidance_options)
 
 
 def request_length(pipeline: Any, request: Any) -> int:

@@ -24,6 +24,7 @@ class RunContext:
     console: Console = field(default_factory=Console)
     resume: str | Path | None = None
     results: dict[str, Any] = field(default_factory=dict)
+    confirmed: bool = False  # work estimated beyond an hour may run (``--yes``)
 
     @property
     def out(self) -> Path:
@@ -68,8 +69,9 @@ class RunContext:
         import yaml
 
         from diffkit.io import atomic_write
+        from diffkit.io.outputs import writable_dir
 
-        self.out.mkdir(parents=True, exist_ok=True)
+        writable_dir(self.out, "output_dir")
         path = self.out / "recipe.resolved.yaml"
         for target, text in (
             (path, yaml.safe_dump(self.resolved, sort_keys=False)),

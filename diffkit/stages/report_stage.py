@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from diffkit.audio.io import audio_info
+from diffkit.io.atomic import atomic_write
+from diffkit.io.outputs import writable_dir
 from diffkit.report import collect, render_html, render_markdown
 from diffkit.report.collect import RunArtifacts
 from diffkit.report.grid import grid_rows, save_grid
@@ -17,7 +19,7 @@ def run_report(ctx: RunContext) -> None:
     section = ctx.recipe.report
     assert section is not None
     where = ctx.out / "report"
-    where.mkdir(parents=True, exist_ok=True)
+    writable_dir(where, "report")
     artifacts = collect(ctx.out, ctx.samples_dir, ctx.out / "evaluate" / "evaluation.json")
     artifacts.grid = write_grid(artifacts, where / "spectrogram-grid.png", ctx.recipe.model.sample_rate)
     title = section.title or f"diffkit run: {ctx.recipe.name}"
@@ -28,8 +30,13 @@ def run_report(ctx: RunContext) -> None:
         "sample rate": ctx.recipe.model.sample_rate,
         "clips": len(artifacts.clips),
     }
-    (where / "report.md").write_text(render_markdown(artifacts, title, where, summary))
-    (where / "report.html").write_text(render_html(artifacts, title, where, summary, section.embed_audio))
+    pages = {
+        "report.md": render_markdown(artifacts, title, where, summary),
+        "report.html": render_html(artifacts, title, where, summary, section.embed_audio),
+    }
+    for name, text in pages.items():  # the run folder's own pages are replaced; links and devices never are
+        with atomic_write(where / name, what="report") as tmp:
+            tmp.write_text(text)
     ctx.results["report"] = where / "report.html"
     ctx.console.print(f"[bold]report[/]: {where / 'report.html'}")
 

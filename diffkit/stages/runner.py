@@ -8,6 +8,7 @@ from pathlib import Path
 from rich.console import Console
 
 from diffkit.errors import ConfigError
+from diffkit.io.outputs import check_dir
 from diffkit.recipes.schema import STAGES, Recipe
 from diffkit.runtime.threads import requested_threads
 from diffkit.runtime.tuning import stage_runtime
@@ -33,13 +34,14 @@ def run_recipe(
     resume: str | Path | None = None,
     console: Console | None = None,
     preflight: bool | None = None,
+    confirm: bool = False,
 ) -> RunContext:
     """Run ``stages`` (default: every stage the recipe has a section for) and return the context.
 
     Before anything is written: the memory preflight (:mod:`diffkit.stages.preflight`; ``preflight=False`` or
     ``DIFFKIT_PREFLIGHT=0`` skips it) and the run-folder checks (:mod:`diffkit.stages.run_folder`). A train
     stage stopped by SIGINT/SIGTERM raises :class:`~diffkit.training.errors.TrainingInterrupted`, and the
-    later stages do not start.
+    later stages do not start. ``confirm=True`` (``--yes``) lets a sample stage estimated beyond an hour run.
     """
     selected = list(stages) if stages else recipe.stages()
     for stage in selected:
@@ -47,7 +49,8 @@ def run_recipe(
             raise ConfigError(f"unknown stage {stage!r}; stages are: {', '.join(STAGES)}")
         if getattr(recipe, stage) is None:
             raise ConfigError(f"{stage}: the recipe has no {stage} section, so that stage cannot run")
-    ctx = RunContext(recipe, console or Console(), resume)
+    check_dir(recipe.output_path(), "output_dir")
+    ctx = RunContext(recipe, console or Console(), resume, confirmed=confirm)
     if preflight_enabled(preflight):
         estimate = check_recipe(recipe, stages=selected)
         ctx.console.print(estimate.line(), markup=False, highlight=False)

@@ -7,6 +7,7 @@ from diffkit.errors import ConditionError, ConfigError
 from diffkit.generation import GenerationRequest, check_conditions, conditions_or_defaults, generate_clips
 from diffkit.inpainting.request import load_context
 from diffkit.pipeline import Pipeline
+from diffkit.runtime import budget
 from diffkit.stages.context import RunContext
 
 
@@ -40,6 +41,8 @@ def run_sample(ctx: RunContext) -> None:
         context=context,
         context_method=section.context.method if section.context else None,
         context_record=record,
+        names=budget.RECIPE,
+        confirmed=ctx.confirmed,
     )
     clips = generate_clips(pipeline, request, ctx.samples_dir, ctx.provenance(checkpoint), ctx.console)
     ctx.results["sample"] = clips

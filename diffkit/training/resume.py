@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from diffkit.errors import CheckpointError, ConfigError
+from diffkit.pipeline.probe import check_finite_output
 from diffkit.training import checkpoint as ckpt
 from diffkit.training.seeding import restore_global_rng
 
@@ -30,6 +31,8 @@ def resume_run(self: Any, resume: str | Path | None) -> bool:
     saved = checkpoint.state
     ckpt.check_within_steps(checkpoint, self.config.steps)
     ckpt.restore_weights(checkpoint, self.pipeline, self.ema.shadow)
+    check_finite_output(self.pipeline, str(checkpoint.path), "training weights")
+    check_finite_output(self.ema.shadow, str(checkpoint.path), "EMA weights")
     ckpt.restore_optimizer(checkpoint, self.pipeline, self.optimizer)
     for group in self.optimizer.param_groups:  # the current config's hyper-parameters win
         group.update(lr=self.config.lr, betas=self.config.betas, weight_decay=self.config.weight_decay)

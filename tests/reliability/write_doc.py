@@ -22,9 +22,25 @@ GROUPS = {
         "audio",
         "hostile audio",
     ),
-    "CLI (abuse table through CliRunner and a subprocess)": ("CLI",),
+    "CLI (abuse table through CliRunner and a subprocess; generated option fuzzing)": ("CLI",),
+    "Output targets (generated: every writer × files, folders, links, devices, read-only places)": ("output targets",),
+    "Python API (generated: `Pipeline.sample` keywords, `Pipeline.load` of rescaled weights)": ("Python API",),
+    "Budgets (generated: the same limits through CLI flags, `Pipeline.sample` and recipes)": ("budgets",),
     "Runs (signals, kill -9 resume)": ("signals", "kill -9"),
     "Report (opened in headless Chromium)": ("report",),
+}
+#: The generated families (issue 23): tally category → how its inputs are generated.
+FAMILIES = {
+    "CLI options (generated)": "typer's command tree: every option of every command × the hostile values of its type"
+    " (ints, floats, paths, text), alone and in random 2–3 combinations",
+    "output targets (generated)": "cross product: 8 writers × 14 target kinds × replace allowed or not × 5 suffixes",
+    "Python API: Pipeline.sample (generated)": "random 1–3 hostile keywords (conditions, seconds, length, steps, seed,"
+    " options, init audio, start) on a working call",
+    "Python API: Pipeline.load (generated)": "11 scale factors × 3 tensor subsets × digest recomputed/removed/stale,"
+    " then a sample",
+    "budgets (generated: CLI, Pipeline.sample, recipes)": "product of boundary values of seconds, steps, clips,"
+    " seed, batch (each through 3 entry points, checked against the documented limits) and of network depth,"
+    " levels and dataset size",
 }
 COLUMNS = ("clear error", "handled", "traceback", "silent-wrong", "data loss")
 HEADERS = ("inputs tried", "clear errors", "handled", "tracebacks", "silent-wrong", "data loss")
@@ -76,6 +92,23 @@ def render(tally: dict[str, Any], seconds: int | None, status: int | None) -> st
         if len(members) > 1:
             lines += [_row(f"&nbsp;&nbsp;{name}", counts) for name, counts in sorted(members.items())]
     lines.append(_row("**all**", totals))
+    families = [(name, how) for name, how in FAMILIES.items() if name in categories]
+    if families:
+        lines += [
+            "",
+            "### Generated families",
+            "",
+            "Each family's inputs come from a generator, not a hand-kept list; CI runs a seeded sample of them.",
+            "",
+            "| family | generator | generated | tried | failures |",
+            "|---|---|---:|---:|---:|",
+        ]
+        for name, how in families:
+            counts = categories[name]
+            tried = sum(counts.values())
+            bad = tried - counts.get("clear error", 0) - counts.get("handled", 0)
+            generated = extra.get(name, {}).get("generated", tried)
+            lines.append(f"| {name} | {how} | {generated} | {tried} | {bad} |")
     valid = extra.get("recipes that validated")
     if valid:
         lines += [
@@ -129,6 +162,13 @@ def render(tally: dict[str, Any], seconds: int | None, status: int | None) -> st
         "- **CLI:** `evaluate` with a one-clip folder, `--downsample-to 0`, `--out`/`-o` on a file or an unwritable",
         "  place, `plugins --kind bogus`, hostile recipes through `run`/`recipe validate`, re-running a finished run",
         "  folder (its files must be unchanged afterwards), resuming past `train.steps` or with another model.",
+        "- **Output targets:** `/dev/full`, `/dev/null`, a named pipe, a symbolic link to a precious file, a",
+        "  dangling link, a folder and a link to one, a path under a file or under a device, a read-only file",
+        "  system, an over-long name, an existing file with and without `--force`: diffkit replaces only regular",
+        "  files it owns, and only when allowed; the precious file, links and devices are checked after every write.",
+        "- **Budgets:** seconds ≤ 3 600, steps ≤ 100 000, clips ≤ 100 000, batch ≤ 65 536, 0 ≤ seed (+ clips) < 2⁶³,",
+        "  network depth ≤ 64 GRU layers and ≤ 16 levels, width ≤ 65 536, synthetic items ≤ 10⁶ per class per split;",
+        "  work estimated beyond an hour needs `--yes` (`confirm=True` in Python).",
         "- **Runs:** SIGTERM during `diffkit run` and SIGINT during `diffkit train` (saved, exit 143/130, resume",
         "  command printed, no later stage started); kill -9 at random moments and resume.",
         "",
