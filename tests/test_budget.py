@@ -14,8 +14,9 @@ from diffkit import Pipeline
 from diffkit.cli.main import app
 from diffkit.errors import BudgetError, ConfigError
 from diffkit.generation import generate
+from diffkit.pipeline import sampling_budget
 from diffkit.recipes import load_recipe
-from diffkit.runtime import budget, sampling_budget
+from diffkit.runtime import budget
 from tests.conftest import tiny_config
 
 

@@ -15,12 +15,12 @@ from diffkit.io.integrity import verification_enabled
 from diffkit.pipeline.config import SAMPLING_KINDS, PipelineConfig, SamplingConfig
 from diffkit.pipeline.model import Model
 from diffkit.pipeline.probe import check_finite_output
+from diffkit.pipeline.sampling_budget import check_sampling_cost
 from diffkit.pipeline.score import GuidedForward, GuidedScore
 from diffkit.pipeline.serialization import load_weights, no_longer_builds, read_model_file, save_pipeline
 from diffkit.registry import Registry
 from diffkit.registry.component import Component
 from diffkit.runtime import budget
-from diffkit.runtime.sampling_budget import check_sampling_cost
 from diffkit.samplers import Callback, PerItemNoise
 from diffkit.samplers.grids import check_levels
 
@@ -113,7 +113,7 @@ class Pipeline(Model):
         (:class:`~diffkit.inpainting.ContextMethod`) chooses replacement with optional RePaint-style resampling.
 
         Every call goes through the budget of :mod:`diffkit.runtime.budget` (the limits ``diffkit sample`` and
-        recipes have: seconds, steps, seed range) and :mod:`diffkit.runtime.sampling_budget` (memory; a walk
+        recipes have: seconds, steps, seed range) and :mod:`diffkit.pipeline.sampling_budget` (memory; a walk
         estimated beyond an hour needs ``confirm=True``). A result with NaN or infinite samples is a
         NumericalError, never returned.
         """
