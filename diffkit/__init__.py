@@ -18,10 +18,10 @@ from diffkit.errors import (
 )
 from diffkit.pipeline import Pipeline, PipelineConfig
 from diffkit.registry import ComponentSpec, get_registry, hookimpl, register_plugin
+from diffkit.version import __version__
 
 keep_freed_memory()  # freed tensors' memory is reused, not page-faulted back in (docs/threads.md)
 
-__version__ = "0.1.0"
 
 #: Public names imported on first use (they pull in the stages, training and evaluation code): name → module.
 _LAZY = {

@@ -38,7 +38,13 @@ def requested_conditions(
 
 @user_errors
 def sample(
-    checkpoint: Path = typer.Option(..., "--checkpoint", "-c", help="Model or training checkpoint (.safetensors)."),
+    checkpoint: str = typer.Option(
+        ...,
+        "--checkpoint",
+        "-c",
+        help="Model or training checkpoint (.safetensors), a model folder (diffkit export), or a hub id org/name "
+        "(with the `hub` extra; HF_HUB_OFFLINE=1 uses the cache only).",
+    ),
     label: list[str] | None = typer.Option(None, "--label", "-l", help="Label to generate (repeat); default all."),
     condition: list[str] | None = typer.Option(
         None,
@@ -96,12 +102,13 @@ def sample(
     from diffkit.audio import load_checked_audio, normalize_peak
     from diffkit.cli.inpainting import context_from_flags
     from diffkit.device import resolve_device
-    from diffkit.pipeline import Pipeline
+    from diffkit.pipeline.pretrained import load_model
     from diffkit.samplers.grids import check_levels
     from diffkit.stages.generate import GenerationRequest, generate_clips
+    from diffkit.version import __version__
 
     check_levels(steps, start)
-    pipeline = Pipeline.load(checkpoint, device=resolve_device(device, "--device"))
+    pipeline = load_model(checkpoint, device=resolve_device(device, "--device"))
     components = {"sampler": sampler, "guidance": guidance_name}
     pipeline.configure_sampling(**{kind: name for kind, name in components.items() if name})
     records = requested_conditions(pipeline, label, condition, conditions_file)
@@ -125,7 +132,7 @@ def sample(
         context_record=context_record,
     )
     _say_memory(pipeline, request)
-    provenance = {"checkpoint": str(checkpoint), "diffkit_version": __import__("diffkit").__version__}
+    provenance = {"checkpoint": str(checkpoint), "diffkit_version": __version__}
     clips = generate_clips(pipeline, request, out, provenance, Console())
     Console().print(f"wrote {len(clips)} clips to {out}", markup=False)
 
