@@ -9,11 +9,11 @@ import typer
 from diffkit.cli import errors
 from diffkit.cli.env import env
 from diffkit.cli.evaluate import evaluate_app
+from diffkit.cli.export import export
 from diffkit.cli.params import params
 from diffkit.cli.plugins import plugins
 from diffkit.cli.recipe import recipe_app
 from diffkit.cli.run import run, train
-from diffkit.cli.export import export
 from diffkit.cli.sample import sample
 from diffkit.runtime.threads import parse_setting, requested_threads
 
