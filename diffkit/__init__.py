@@ -8,6 +8,7 @@ from diffkit.runtime.openmp import choose_wait_policy
 
 os.environ.update(choose_wait_policy())  # before torch loads OpenMP: spin or sleep, from the load (docs/threads.md)
 
+from diffkit._version import __version__
 from diffkit.errors import (
     AudioError,
     CheckpointError,
@@ -18,7 +19,6 @@ from diffkit.errors import (
 )
 from diffkit.pipeline import Pipeline, PipelineConfig
 from diffkit.registry import ComponentSpec, get_registry, hookimpl, register_plugin
-from diffkit.version import __version__
 
 keep_freed_memory()  # freed tensors' memory is reused, not page-faulted back in (docs/threads.md)
 

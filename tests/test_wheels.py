@@ -98,7 +98,7 @@ def test_the_package_is_imported_from_the_virtualenv_not_the_checkout(installed:
 
 
 def _version() -> str:
-    text = (ROOT / "diffkit" / "version.py").read_text()
+    text = (ROOT / "diffkit" / "_version.py").read_text()
     return re.search(r'__version__ = "([^"]+)"', text).group(1)
 
 

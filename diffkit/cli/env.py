@@ -21,7 +21,7 @@ def _bytes(value: int | None) -> str:
 def env(as_json: bool = typer.Option(False, "--json", help="Print the facts as JSON.")) -> None:
     """Versions (diffkit, plugins, torch, torchaudio, Python), devices, cores, memory, and what diffkit would
     choose here for threads and precision — paste it into a bug report."""
-    from diffkit.runtime.environment import environment
+    from diffkit.cli.environment import environment
 
     facts = environment()
     if as_json:

@@ -28,7 +28,7 @@ app = typer.Typer(
 
 def _print_version(value: bool) -> None:
     if value:
-        from diffkit.version import __version__
+        from diffkit._version import __version__
 
         typer.echo(f"diffkit {__version__}")
         raise typer.Exit()

@@ -99,13 +99,13 @@ def sample(
     With --inpaint FILE --mask A:B the clips keep FILE outside the spans and regenerate inside them; with
     --continue FILE they start with FILE and run to --seconds in total (see docs/inpainting.md).
     """
+    from diffkit._version import __version__
     from diffkit.audio import load_checked_audio, normalize_peak
     from diffkit.cli.inpainting import context_from_flags
     from diffkit.device import resolve_device
     from diffkit.pipeline.pretrained import load_model
     from diffkit.samplers.grids import check_levels
     from diffkit.stages.generate import GenerationRequest, generate_clips
-    from diffkit.version import __version__
 
     check_levels(steps, start)
     pipeline = load_model(checkpoint, device=resolve_device(device, "--device"))

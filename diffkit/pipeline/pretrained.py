@@ -51,8 +51,8 @@ def _examples(
 ) -> list[str]:
     """Example clips in ``folder/samples``: copies of given WAVs (with their PNG), or ``examples`` generated ones."""
     from diffkit.audio import read_audio, save_audio
+    from diffkit.audio.spectrogram import save_spectrogram
     from diffkit.conditioning import condition_slug
-    from diffkit.report.spectrogram import save_spectrogram
 
     out = folder / SAMPLES
     written: list[str] = []
@@ -96,10 +96,9 @@ def save_pretrained(
     overwrite: bool = False,
 ) -> Path:
     """Write ``pipeline`` as a self-describing folder (see the module docstring); returns the folder."""
+    from diffkit._version import __version__
     from diffkit.conditioning import condition_help
-    from diffkit.pipeline.serialization import config_json
-    from diffkit.recipes.slots import component_paths, dotted
-    from diffkit.version import __version__
+    from diffkit.pipeline.serialization import components_json, config_json
 
     folder = Path(directory)
     if folder.exists() and any(folder.iterdir()) and not overwrite:
@@ -123,11 +122,7 @@ def save_pretrained(
         "conditioner": pipeline.config.conditioner.name,
         "conditions": conditions,
         "condition_help": None if conditions else condition_help(pipeline.conditioner),
-        "components": {
-            dotted(path): component.name
-            for source in (pipeline.config, pipeline.sampling)
-            for path, component in component_paths(source)
-        },
+        "components": {slot: entry["name"] for slot, entry in json.loads(components_json(pipeline)).items()},
         "training": dict(training) if training else None,
         "metrics": dict(metrics) if metrics else None,
         "recipe": recipe_name,

@@ -10,10 +10,10 @@ from typing import Any
 import torch
 from rich.console import Console
 
+from diffkit._version import __version__
 from diffkit.device import resolve_device
 from diffkit.provenance import recipe_hash
 from diffkit.recipes.schema import Recipe
-from diffkit.version import __version__
 
 
 @dataclass

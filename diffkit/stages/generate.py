@@ -18,12 +18,12 @@ import torch
 from rich.console import Console
 
 from diffkit.audio import save_audio
+from diffkit.audio.spectrogram import save_spectrogram
 from diffkit.conditioning import ConditionRecord, condition_help, condition_slug, default_conditions, to_records
 from diffkit.errors import ConditionError
 from diffkit.inpainting import AudioContext, ContextMethod
 from diffkit.pipeline import Pipeline
 from diffkit.provenance import component_versions
-from diffkit.report.spectrogram import save_spectrogram
 from diffkit.runtime.estimate import TimeEstimate, sampling_estimate
 from diffkit.runtime.threads import ThreadChoice, Work, use_threads
 from diffkit.runtime.work import WORK_SIGMA, generation_work, request_length, sampling_work

@@ -397,6 +397,6 @@ def is_improvement(value: float, best: float | None) -> bool:
 
 
 def _version() -> str:
-    from diffkit.version import __version__
+    from diffkit._version import __version__
 
     return __version__

@@ -108,7 +108,7 @@ def choices(measure_load: bool = True) -> dict[str, Any]:
 
 def environment(measure_load: bool = True) -> dict[str, Any]:
     """Everything ``diffkit env`` prints, as JSON-able data."""
-    from diffkit.version import __version__
+    from diffkit._version import __version__
 
     return {
         "diffkit": __version__,
