@@ -9,8 +9,9 @@ import pytest
 
 from diffkit import Pipeline
 from diffkit.errors import ConfigError, ResourceError
-from diffkit.preflight import check_recipe, clip_samples, estimate_pipeline, estimate_recipe, preflight_enabled
+from diffkit.pipeline.memory import estimate_pipeline
 from diffkit.recipes import load_recipe, validate_recipe
+from diffkit.stages.preflight import check_recipe, clip_samples, estimate_recipe, preflight_enabled
 from diffkit.stages.runner import run_recipe
 from tests.conftest import tiny_config
 

@@ -12,7 +12,7 @@ from diffkit.cli.errors import user_errors
 
 
 def _bytes(value: int | None) -> str:
-    from diffkit.preflight import human_bytes
+    from diffkit.pipeline.memory import human_bytes
 
     return "unknown" if value is None else human_bytes(value)
 

@@ -38,7 +38,7 @@ def plugin_versions() -> dict[str, str | None]:
 
 def devices() -> list[dict[str, Any]]:
     """The CPU and every visible CUDA device, with bf16 support and memory."""
-    from diffkit.preflight import available_memory
+    from diffkit.pipeline.memory import available_memory
 
     found: list[dict[str, Any]] = [
         {

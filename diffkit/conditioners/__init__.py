@@ -11,7 +11,7 @@ Protocol (every ``conditioner`` component is an ``nn.Module``):
   the null vector with the configured probability).
 - ``metadata() -> dict``: JSON-able facts to store with the model (e.g. class names).
 
-Optional members (diffkit uses them when present; :mod:`diffkit.conditioning` supplies the defaults, which are
+Optional members (diffkit uses them when present; :mod:`diffkit.condition_records` supplies the defaults, which are
 exactly how label conditioners and 0.1.0 models behave):
 
 - ``reads: tuple[str, ...]``: the fields of a *condition record* it reads (default ``("label",)``). A dataset gives

@@ -33,6 +33,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from diffkit.networks.bottleneck import RecurrentBottleneck
+from diffkit.networks.film import film_vector
+from diffkit.networks.full_rate_stack import DilatedStack, level_normalised
 from diffkit.networks.gblock import GBlock
 from diffkit.networks.gblock_unet_config import PRESETS, Architecture, GBlockUNetConfig
 from diffkit.networks.sigma_embedding import SigmaEmbedding
@@ -55,10 +57,17 @@ class GBlockUNet(nn.Module):
         self.sigma_embedding = SigmaEmbedding(arch.fourier_features, arch.fourier_scale, arch.sigma_mlp)
         film_dim = self.sigma_embedding.out_features + cond_dim
 
-        def block(in_ch: int, out_ch: int, factor: int, direction: str) -> GBlock:
-            return GBlock(in_ch, out_ch, factor, direction, film_dim, arch.kernel_size, arch.leaky_slope)
+        activation = {"leaky_slope": arch.leaky_slope, "activation": arch.activation, "anti_alias": arch.anti_alias}
 
-        self.input_conv = nn.Conv1d(channels, arch.base_width, arch.kernel_size, padding="same")
+        def block(in_ch: int, out_ch: int, factor: int, direction: str) -> GBlock:
+            return GBlock(in_ch, out_ch, factor, direction, film_dim, arch.kernel_size, **activation)
+
+        inputs = channels * (2 if arch.level_input else 1)
+        self.input_conv = nn.Conv1d(inputs, arch.base_width, arch.kernel_size, padding="same")
+        if arch.full_rate_dilations:
+            dilations = arch.full_rate_dilations
+            self.input_stack = DilatedStack(arch.base_width, dilations, film_dim, **activation)
+            self.output_stack = DilatedStack(arch.base_width, dilations, film_dim, **activation)
         self.down = nn.ModuleList(
             block(widths[k], widths[k + 1], stride, "down") for k, stride in enumerate(arch.strides)
         )
@@ -80,21 +89,7 @@ class GBlockUNet(nn.Module):
         return self.arch.channels[-1]
 
     def _film_input(self, x: torch.Tensor, sigma: torch.Tensor, cond: torch.Tensor | None) -> torch.Tensor:
-        batch = x.shape[0]
-        sigma = torch.as_tensor(sigma, device=x.device).reshape(-1)
-        if sigma.numel() == 1:
-            sigma = sigma.expand(batch)
-        if sigma.shape != (batch,):
-            raise ValueError(f"sigma must have shape [{batch}] (one per example), got {tuple(sigma.shape)}")
-        if cond is None:
-            cond = x.new_zeros(batch, 0)
-        if cond.shape != (batch, self.cond_dim):
-            raise ValueError(
-                f"cond must have shape [{batch}, {self.cond_dim}] (the network was built with "
-                f"cond_dim={self.cond_dim}), got {tuple(cond.shape)}"
-            )
-        g = self.sigma_embedding(sigma).to(x.dtype)
-        return torch.cat([g, cond.to(x.dtype)], dim=1)
+        return film_vector(self.sigma_embedding, x, sigma, cond, self.cond_dim)
 
     def _pad(self, x: torch.Tensor) -> torch.Tensor:
         if x.ndim != 3 or x.shape[1] != self.channels:
@@ -104,7 +99,12 @@ class GBlockUNet(nn.Module):
         return F.pad(x, (0, padded - length))
 
     def _encode(self, x: torch.Tensor, film: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        h = self.input_conv(self._pad(x))
+        x = self._pad(x)
+        if self.arch.level_input:
+            x = torch.cat([x, level_normalised(x)], dim=1)
+        h = self.input_conv(x)
+        if self.arch.full_rate_dilations:
+            h = self.input_stack(h, film)
         skips = []
         for block in self.down:
             h = block(h, film)
@@ -123,4 +123,6 @@ class GBlockUNet(nn.Module):
             if j > 0:
                 h = h + skips[-j]
             h = block(h, film)
+        if self.arch.full_rate_dilations:
+            h = self.output_stack(h, film)
         return self.output_conv(h)[..., : x.shape[-1]]

@@ -58,3 +58,14 @@ class SamplingConfig(StrictConfig):
     def components(self) -> dict[str, Component]:
         """kind → component, for the sampling kinds."""
         return {kind: getattr(self, kind) for kind in SAMPLING_KINDS}
+
+
+def fit_to_data(model: PipelineConfig, dataset: Any) -> PipelineConfig:
+    """The model config with every component's data-dependent options filled (``ComponentSpec.fit_data``)."""
+    update = {}
+    for kind in MODEL_KINDS:
+        component: Component = getattr(model, kind)
+        fit = component.spec().fit_data
+        if fit is not None:
+            update[kind] = Component(kind, component.name, fit(component.config, dataset))
+    return model.model_copy(update=update)

@@ -15,7 +15,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import torch
 from safetensors import safe_open
 
 from diffkit.errors import CheckpointError, ConfigError
@@ -41,7 +40,7 @@ def _weights_digest(path: Path) -> str:
 
 
 def _conditions(pipeline: Pipeline) -> list[Any]:
-    from diffkit.conditioning import default_conditions
+    from diffkit.condition_records import default_conditions
 
     return list(default_conditions(pipeline.conditioner) or [])
 
@@ -52,7 +51,7 @@ def _examples(
     """Example clips in ``folder/samples``: copies of given WAVs (with their PNG), or ``examples`` generated ones."""
     from diffkit.audio import read_audio, save_audio
     from diffkit.audio.spectrogram import save_spectrogram
-    from diffkit.conditioning import condition_slug
+    from diffkit.condition_records import condition_slug
 
     out = folder / SAMPLES
     written: list[str] = []
@@ -97,7 +96,7 @@ def save_pretrained(
 ) -> Path:
     """Write ``pipeline`` as a self-describing folder (see the module docstring); returns the folder."""
     from diffkit._version import __version__
-    from diffkit.conditioning import condition_help
+    from diffkit.condition_records import condition_help
     from diffkit.pipeline.serialization import components_json, config_json
 
     folder = Path(directory)
@@ -141,12 +140,8 @@ def read_card(folder: Path) -> dict[str, Any]:
     return card
 
 
-def load_pretrained(
-    folder: Path, device: torch.device | str = "cpu", verify: bool | None = None
-) -> tuple[Pipeline, dict[str, Any]]:
-    """The pipeline of a model folder and its card, after the checks of the module docstring."""
-    from diffkit.pipeline.serialization import config_json, load_pipeline
-
+def checked_weights(folder: Path) -> Path:
+    """The weight file of a model folder, after the card checks and the card's ``weights_digest``."""
     card = read_card(folder)
     weights = folder / card["weights"]
     if not weights.is_file():
@@ -157,29 +152,24 @@ def load_pretrained(
             f"{weights}: its digest {found} differs from the card's `weights_digest` {card['weights_digest']} "
             f"({folder / CARD}); the weights were replaced or modified — use an untouched copy of the folder"
         )
-    pipeline = load_pipeline(weights, device, verify)
+    return weights
+
+
+def check_config_json(folder: Path, pipeline: Pipeline, weights: Path) -> None:
+    """``config.json`` (when present) must equal the config stored in the weights that were loaded."""
+    from diffkit.pipeline.serialization import config_json
+
     config_file = folder / CONFIG
-    if config_file.is_file():
-        try:
-            stored = json.loads(config_file.read_text(encoding="utf-8"))
-        except ValueError as error:
-            raise CheckpointError(f"{config_file}: not valid JSON ({error})") from None
-        expected = json.loads(config_json(pipeline))
-        differing = [key for key in ("model", "sampling") if stored.get(key) != expected[key]]
-        if differing:
-            raise CheckpointError(
-                f"{config_file}: `{'`, `'.join(differing)}` differs from the config stored in {weights}; the folder "
-                "was edited — the weights' own config is what diffkit loads, so restore config.json or re-export"
-            )
-    return pipeline, card
-
-
-def load_model(source: str | Path, device: torch.device | str = "cpu", verify: bool | None = None) -> Pipeline:
-    """A weight file (``Pipeline.load``), a model folder, or a hub repository id (``Pipeline.from_pretrained``)."""
-    from diffkit.pipeline.hub import model_folder
-    from diffkit.pipeline.serialization import load_pipeline
-
-    if Path(source).is_file():
-        return load_pipeline(source, device, verify)
-    pipeline, _ = load_pretrained(model_folder(source), device, verify)
-    return pipeline
+    if not config_file.is_file():
+        return
+    try:
+        stored = json.loads(config_file.read_text(encoding="utf-8"))
+    except ValueError as error:
+        raise CheckpointError(f"{config_file}: not valid JSON ({error})") from None
+    expected = json.loads(config_json(pipeline))
+    differing = [key for key in ("model", "sampling") if stored.get(key) != expected[key]]
+    if differing:
+        raise CheckpointError(
+            f"{config_file}: `{'`, `'.join(differing)}` differs from the config stored in {weights}; the folder "
+            "was edited — the weights' own config is what diffkit loads, so restore config.json or re-export"
+        )

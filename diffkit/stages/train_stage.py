@@ -3,23 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
-from diffkit.pipeline.config import MODEL_KINDS, PipelineConfig
-from diffkit.registry.component import Component
+from diffkit.pipeline.config import fit_to_data
 from diffkit.stages.context import RunContext
 from diffkit.stages.datasets import build_dataset
-
-
-def fit_to_data(model: PipelineConfig, dataset: Any) -> PipelineConfig:
-    """The model config with every component's data-dependent options filled (``ComponentSpec.fit_data``)."""
-    update = {}
-    for kind in MODEL_KINDS:
-        component: Component = getattr(model, kind)
-        fit = component.spec().fit_data
-        if fit is not None:
-            update[kind] = Component(kind, component.name, fit(component.config, dataset))
-    return model.model_copy(update=update)
 
 
 def run_train(ctx: RunContext) -> None:
