@@ -103,6 +103,8 @@ def save_pretrained(
     if folder.exists() and any(folder.iterdir()) and not overwrite:
         raise ConfigError(f"{folder}: the folder exists and is not empty; choose another or pass overwrite (--force)")
     folder.mkdir(parents=True, exist_ok=True)
+    if (folder / SAMPLES).is_dir():
+        shutil.rmtree(folder / SAMPLES)  # overwrite: examples of an earlier save would contradict the card
     weights = pipeline.save(folder / WEIGHTS)
     configs = json.loads(config_json(pipeline))
     (folder / CONFIG).write_text(json.dumps({"format": FORMAT, **configs}, indent=2) + "\n", encoding="utf-8")
