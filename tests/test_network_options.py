@@ -18,6 +18,7 @@ OPTIONS = [
     {"activation": "snake", "anti_alias": True},
     {"full_rate_dilations": [1, 2, 4, 8]},
     {"level_input": True},
+    {"full_rate_skip": True, "level_input": True},
 ]
 
 
@@ -96,6 +97,22 @@ def test_defaults_leave_the_paper_network_unchanged() -> None:
     net = GBlockUNet(GBlockUNetConfig(preset="dag48"), cond_dim=100)
     assert sum(p.numel() for p in net.parameters()) == 21_191_681
     assert not any("alpha" in name or "stack" in name for name, _ in net.named_parameters())
+
+
+def test_full_rate_skip_passes_sample_level_detail_without_parameters() -> None:
+    """The skip adds no parameter, and with every block's last conv zeroed the output is output_conv(input_conv(x))."""
+    base = GBlockUNet(GBlockUNetConfig(preset="tiny"), cond_dim=4)
+    skip = GBlockUNet(GBlockUNetConfig(preset="tiny", full_rate_skip=True), cond_dim=4)
+    assert sum(p.numel() for p in base.parameters()) == sum(p.numel() for p in skip.parameters())
+    with torch.no_grad():
+        for block in skip.up:
+            for conv in (block.conv2, block.conv4, block.skip):
+                conv.weight.zero_()
+                conv.bias.zero_()
+        skip.output_conv.weight.normal_()
+    x = torch.randn(2, 1, 64)
+    expected = skip.output_conv(skip.input_conv(x))
+    torch.testing.assert_close(skip(x, torch.tensor([0.1, 1.0]), torch.randn(2, 4)), expected)
 
 
 def test_full_rate_dilations_add_two_stacks() -> None:

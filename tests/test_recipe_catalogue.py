@@ -18,7 +18,7 @@ from diffkit.registry.recipes import RecipeEntry, recipe_files
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()
-BUILTIN = {"quickstart", "synthetic-8k", "dag48", "dag48-tut", "dag22", "dag22-tut"}
+BUILTIN = {"quickstart", "synthetic-8k", "digits", "dag48", "dag48-tut", "dag22", "dag22-tut"}
 PLUGINS = {
     "loudness-synthetic": "diffkit-attributes",
     "synthetic-heun": "diffkit-ode",

@@ -10,6 +10,11 @@ The output n is the scaled score (S = n/σ); the output conv starts at zero, so 
 Any input length works: the input is zero-padded on the right to a multiple of ``total_stride`` and the
 output is cropped back.
 
+Options beyond the paper (all off in every preset): ``activation: snake`` and ``anti_alias`` (periodic bias,
+BigVGAN), ``full_rate_dilations`` (dilated residual stacks at the input rate, DiffWave-style), ``full_rate_skip``
+(input conv output added to the last decoder block's — a skip at the full rate) and ``level_input`` (the input over
+its local RMS as a second channel); ``docs/benchmarks.md`` "Harmonics and the noise floor" measures them.
+
 Free knobs and parameter count. The paper fixes strides, widths and "22 M parameters" but not the conv
 kernel or the width of the input conv (the figure draws none). We keep GAN-TTS's kernel 3 and pick
 ``base_width = 128``: within the paper's count (22 M ± 1.5 M) at ~0.55× the FLOPs of the exact-22 M choice.
@@ -105,7 +110,7 @@ class GBlockUNet(nn.Module):
         h = self.input_conv(x)
         if self.arch.full_rate_dilations:
             h = self.input_stack(h, film)
-        skips = []
+        skips = [h] if self.arch.full_rate_skip else []
         for block in self.down:
             h = block(h, film)
             skips.append(h)
@@ -123,6 +128,8 @@ class GBlockUNet(nn.Module):
             if j > 0:
                 h = h + skips[-j]
             h = block(h, film)
+        if self.arch.full_rate_skip:
+            h = h + skips[0]
         if self.arch.full_rate_dilations:
             h = self.output_stack(h, film)
         return self.output_conv(h)[..., : x.shape[-1]]

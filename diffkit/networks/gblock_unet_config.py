@@ -27,6 +27,7 @@ class Architecture:
     anti_alias: bool = False
     full_rate_dilations: tuple[int, ...] = ()
     level_input: bool = False
+    full_rate_skip: bool = False
 
 
 # Paper (§3): 48 kHz, strides {2,2,4,4,5}, block sizes {64,128,128,256,512} → 512 dims at 150 Hz.
@@ -104,6 +105,11 @@ class GBlockUNetConfig(StrictConfig):
         max_length=64,
         description="Dilations of residual layers at the input rate, after the input conv and before the output conv "
         "(DiffWave-style, e.g. [1, 2, 4, …, 256]); empty = none (the paper's wiring).",
+    )
+    full_rate_skip: bool | None = Field(
+        None,
+        description="Add the input conv's output to the last decoder block's (a UNet skip at the full sample rate; "
+        "the paper's wiring has none, so sample-level detail such as the noise to remove passes a ×2 bottleneck).",
     )
     level_input: bool | None = Field(
         None,
