@@ -181,13 +181,13 @@ def test_a_hub_id_resolves_offline_from_a_populated_cache(exported: Path, tmp_pa
         f"b = Pipeline.load({str(snapshot / 'model.safetensors')!r}).sample(['tone'], 0.05, steps=3, seed=2)\n"
         "sys.exit(0 if torch.equal(a, b) else 1)\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr
     args = ["-m", "diffkit", "--threads", "1", "sample", "-c", "diffkit-test/tiny-quickstart", "-l", "tone"]
     args += ["--seconds", "0.05", "--steps", "2", "-o", str(tmp_path / "out")]
-    done = subprocess.run([sys.executable, *args], env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run([sys.executable, *args], env=env, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr
     assert len(list((tmp_path / "out" / "tone").glob("*.wav"))) == 1
     args[6] = "diffkit-test/not-cached"
-    done = subprocess.run([sys.executable, *args], env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run([sys.executable, *args], env=env, capture_output=True, text=True, timeout=900)
     assert done.returncode == 2 and "HF_HUB_OFFLINE=1" in done.stderr and "not-cached" in done.stderr
