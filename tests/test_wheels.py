@@ -39,7 +39,7 @@ def _env() -> dict[str, str]:
     """The environment of a user's shell: nothing pointing into the checkout or its virtualenv."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")}
     env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if not p.startswith(str(ROOT)))
-    return {**env, "OMP_NUM_THREADS": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    return {**env, "OMP_NUM_THREADS": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1", "COLUMNS": "200"}
 
 
 def _run(args: list[str | Path], cwd: Path, timeout: float = TIMEOUT) -> subprocess.CompletedProcess[str]:
