@@ -1,4 +1,4 @@
-"""diffkit's own components, registered through the same pluggy hook that third-party plugins use.
+"""diffkit's own components and recipes, registered through the same pluggy hook that third-party plugins use.
 
 Each component package is its own plugin, so one package failing to import cannot hide the others.
 """
@@ -6,6 +6,7 @@ Each component package is its own plugin, so one package failing to import canno
 from __future__ import annotations
 
 import importlib
+import importlib.resources
 
 from diffkit.registry import kinds
 from diffkit.registry.hookspecs import hookimpl
@@ -30,6 +31,17 @@ class PackagePlugin:
         return importlib.import_module(self.package).components()
 
 
-def plugins() -> list[PackagePlugin]:
-    """One plugin object per built-in package."""
-    return [PackagePlugin(package) for package in builtin_packages()]
+class BuiltinRecipes:
+    """Plugin object shipping diffkit's own recipes (``diffkit/recipes/builtin/*.yaml``, package data)."""
+
+    name = "diffkit:recipes"
+
+    @hookimpl
+    def diffkit_recipes(self) -> list:
+        """The folder of built-in recipes inside the installed package."""
+        return [importlib.resources.files("diffkit.recipes") / "builtin"]
+
+
+def plugins() -> list[PackagePlugin | BuiltinRecipes]:
+    """One plugin object per built-in package, and the built-in recipes."""
+    return [*(PackagePlugin(package) for package in builtin_packages()), BuiltinRecipes()]

@@ -26,8 +26,8 @@ from _example import print_written, run
 
 import diffkit
 from diffkit.audio import crop_or_pad, load_audio, normalize_peak, save_audio
+from diffkit.audio.spectrogram import save_spectrogram
 from diffkit.inpainting import AudioContext, parse_span
-from diffkit.report.spectrogram import save_spectrogram
 
 SYNTHETIC = ["tone", "noise", "chirp"]
 

@@ -198,7 +198,7 @@ def test_a_missing_component_names_its_distribution_and_version(tmp_path: Path, 
         "kind": "conditioner",
         "name": "label",
         "distribution": "diffkit",
-        "version": "0.1.0",
+        "version": diffkit.__version__,
     }
     config = json.loads(metadata["diffkit.config"])
     config["model"]["conditioner"]["name"] = "ghost"

@@ -7,7 +7,9 @@ import warnings
 import typer
 
 from diffkit.cli import errors
+from diffkit.cli.env import env
 from diffkit.cli.evaluate import evaluate_app
+from diffkit.cli.export import export
 from diffkit.cli.params import params
 from diffkit.cli.plugins import plugins
 from diffkit.cli.recipe import recipe_app
@@ -24,9 +26,20 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from diffkit._version import __version__
+
+        typer.echo(f"diffkit {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def main(
     ctx: typer.Context,
+    version: bool = typer.Option(
+        False, "--version", callback=_print_version, is_eager=True, help="Print diffkit's version and exit."
+    ),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks for user errors."),
     threads: str | None = typer.Option(
         None,
@@ -81,5 +94,7 @@ app.command()(train)
 app.command()(sample)
 app.command()(plugins)
 app.command()(params)
+app.command()(env)
+app.command()(export)
 app.add_typer(recipe_app, name="recipe")
 app.add_typer(evaluate_app, name="evaluate")

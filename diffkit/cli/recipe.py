@@ -1,4 +1,4 @@
-"""``diffkit recipe validate|show|schema``."""
+"""``diffkit recipe list|copy|validate|show|schema``."""
 
 from __future__ import annotations
 
@@ -12,13 +12,59 @@ from rich.console import Console
 from diffkit.cli.errors import user_errors
 from diffkit.recipes import load_recipe
 
-recipe_app = typer.Typer(help="Validate, show or export the schema of recipes.", no_args_is_help=True)
+recipe_app = typer.Typer(
+    help="List, copy, validate or show recipes (a file or a shipped recipe's name); export their schema.",
+    no_args_is_help=True,
+)
+RECIPE = typer.Argument(..., help="Recipe YAML file, or the name of a shipped recipe (`diffkit recipe list`).")
+
+
+@recipe_app.command("list")
+@user_errors
+def list_recipes() -> None:
+    """Every recipe diffkit and the installed plugins ship: name, distribution, purpose."""
+    from rich.table import Table
+
+    from diffkit.registry import get_registry
+
+    registry = get_registry()
+    table = Table(title="shipped recipes (diffkit run NAME; diffkit recipe copy NAME)")
+    for column in ("name", "distribution"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("purpose")
+    usable = set(registry.recipes.names())
+    for entry in registry.recipes.entries():
+        name = entry.name if entry.name in usable else f"{entry.name} (conflict: give a path)"
+        table.add_row(name, entry.distribution, entry.purpose())
+    Console(width=max(Console().width, 120)).print(table)
+
+
+@recipe_app.command()
+@user_errors
+def copy(
+    name: str = typer.Argument(..., help="A shipped recipe's name (see `diffkit recipe list`)."),
+    dest: Path | None = typer.Argument(None, help="File or folder to write (default: ./NAME.yaml)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
+) -> None:
+    """Write an editable copy of a shipped recipe; refuses to overwrite a file without --force."""
+    from diffkit.errors import ConfigError
+    from diffkit.io.outputs import write_text
+    from diffkit.registry import get_registry
+
+    entry = get_registry().recipes.get(name)
+    target = dest or Path(f"{name}.yaml")
+    if target.is_dir():
+        target = target / entry.path.name
+    if target.exists() and not force:
+        raise ConfigError(f"{target}: already exists; choose another destination or pass --force to overwrite it")
+    write_text(target, entry.path.read_text(encoding="utf-8"), "DEST")
+    Console().print(f"wrote {target} (from {entry.distribution}); run it with: diffkit run {target}", markup=False)
 
 
 @recipe_app.command()
 @user_errors
 def validate(
-    recipe: Path = typer.Argument(..., help="Recipe YAML file."),
+    recipe: Path = RECIPE,
     overrides: list[str] | None = typer.Argument(None, help="Dotted overrides."),
     smoke: bool = typer.Option(False, "--smoke"),
 ) -> None:
@@ -30,7 +76,7 @@ def validate(
 @recipe_app.command()
 @user_errors
 def show(
-    recipe: Path = typer.Argument(..., help="Recipe YAML file."),
+    recipe: Path = RECIPE,
     overrides: list[str] | None = typer.Argument(None, help="Dotted overrides."),
     smoke: bool = typer.Option(False, "--smoke"),
 ) -> None:

@@ -16,6 +16,9 @@ from rich.console import Console
 from diffkit.cli.errors import user_errors
 from diffkit.recipes import load_recipe
 
+RECIPE = typer.Argument(
+    ..., help="Recipe YAML file, or the name of a shipped recipe (`diffkit recipe list`); an existing path wins."
+)
 OVERRIDES = typer.Argument(None, help="Dotted overrides, e.g. train.steps=200 sample.guidance=1.5")
 NO_PREFLIGHT = typer.Option(
     False, "--no-preflight", help="Skip the memory estimate that refuses models and runs too big for this machine."
@@ -97,7 +100,7 @@ def _say(message: str) -> None:
 
 @user_errors
 def run(
-    recipe: Path = typer.Argument(..., help="Recipe YAML file."),
+    recipe: Path = RECIPE,
     overrides: list[str] | None = OVERRIDES,
     smoke: bool = typer.Option(False, "--smoke", help="Shrink everything to a seconds-long CPU run."),
     stages: str | None = typer.Option(None, help="Comma-separated stages to run (default: all in the recipe)."),
@@ -115,7 +118,7 @@ def run(
 
 @user_errors
 def train(
-    recipe: Path = typer.Argument(..., help="Recipe YAML file."),
+    recipe: Path = RECIPE,
     overrides: list[str] | None = OVERRIDES,
     smoke: bool = typer.Option(False, "--smoke", help="Shrink everything to a seconds-long CPU run."),
     resume: str | None = typer.Option(None, help="'auto' (newest checkpoint in the run folder) or a path."),

@@ -39,7 +39,13 @@ def requested_conditions(
 
 @user_errors
 def sample(
-    checkpoint: Path = typer.Option(..., "--checkpoint", "-c", help="Model or training checkpoint (.safetensors)."),
+    checkpoint: str = typer.Option(
+        ...,
+        "--checkpoint",
+        "-c",
+        help="Model or training checkpoint (.safetensors), a model folder (diffkit export), or a hub id org/name "
+        "(with the `hub` extra; HF_HUB_OFFLINE=1 uses the cache only).",
+    ),
     label: list[str] | None = typer.Option(None, "--label", "-l", help="Label to generate (repeat); default all."),
     condition: list[str] | None = typer.Option(
         None,
@@ -114,7 +120,9 @@ def sample(
     )
     check_dir(out, "--out")
     check_levels(steps, start)
-    pipeline = Pipeline.load(checkpoint, device=resolve_device(device, "--device"))
+    where = resolve_device(device, "--device")
+    load = Pipeline.load if Path(checkpoint).is_file() else Pipeline.from_pretrained  # a file, or a folder / hub id
+    pipeline = load(checkpoint, device=where)
     components = {"sampler": sampler, "guidance": guidance_name}
     pipeline.configure_sampling(**{kind: name for kind, name in components.items() if name})
     records = requested_conditions(pipeline, label, condition, conditions_file)

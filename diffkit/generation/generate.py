@@ -17,6 +17,7 @@ import torch
 from rich.console import Console
 
 from diffkit.audio import save_audio
+from diffkit.audio.spectrogram import save_spectrogram
 from diffkit.condition_records import ConditionRecord, condition_help, condition_slug, default_conditions, to_records
 from diffkit.errors import ConditionError
 from diffkit.generation.progress import sampling_progress
@@ -25,7 +26,6 @@ from diffkit.io.atomic import atomic_write
 from diffkit.io.outputs import writable_dir
 from diffkit.pipeline import Pipeline
 from diffkit.provenance import component_versions
-from diffkit.report.spectrogram import save_spectrogram
 from diffkit.runtime import budget
 from diffkit.runtime.estimate import TimeEstimate, sampling_estimate
 from diffkit.runtime.load_watch import follow_load

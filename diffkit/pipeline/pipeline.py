@@ -251,3 +251,31 @@ class Pipeline(Model):
         if verification_enabled(verify):
             check_finite_output(pipeline, str(path))
         return pipeline.configure_sampling(sampling) if sampling is not None else pipeline
+
+    def save_pretrained(self, directory: str | Path, **card: Any) -> Path:
+        """Write a self-describing model folder: weights (with digest), ``config.json``, a model card ``README.md``
+        and example clips with spectrograms. ``card``: ``license``, ``training``, ``metrics``, ``recipe``,
+        ``examples`` (a count to generate, or clips to copy), ``seconds``, ``steps``, ``seed``, ``overwrite``."""
+        from diffkit.pipeline.pretrained import save_pretrained
+
+        return save_pretrained(self, directory, **card)
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        source: str | Path,
+        device: torch.device | str = "cpu",
+        revision: str | None = None,
+        verify: bool | None = None,
+    ) -> Pipeline:
+        """Load a model folder written by :meth:`save_pretrained`, or a hub repository id (``org/name``) through
+        the ``huggingface_hub`` cache (``pip install 'diffkit[hub]'``; ``HF_HUB_OFFLINE=1`` uses the cache only).
+        Refuses a folder whose weights or config were modified or whose card lacks a required field."""
+        from diffkit.pipeline.hub import model_folder
+        from diffkit.pipeline.pretrained import check_config_json, checked_weights
+
+        folder = model_folder(source, revision)
+        weights = checked_weights(folder)
+        pipeline = cls.load(weights, device, verify=verify)
+        check_config_json(folder, pipeline, weights)
+        return pipeline

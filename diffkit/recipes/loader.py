@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -123,11 +124,36 @@ def validate_recipe(data: dict[str, Any], source: str = "recipe") -> Recipe:
     return recipe
 
 
+def recipe_path(recipe: str | Path) -> Path:
+    """The file of a recipe given as a path (which wins when it exists) or as a shipped recipe's name.
+
+    ConfigError for a name no distribution ships (listing the names that exist), and for a missing file whose
+    stem is a shipped recipe (saying to run it by name).
+    """
+    from diffkit.registry import get_registry
+
+    path = Path(recipe)
+    if path.exists():
+        return path
+    text = str(recipe)
+    catalogue = get_registry().recipes
+    looks_like_path = path.suffix in (".yaml", ".yml") or "/" in text or os.sep in text
+    if not looks_like_path:
+        return catalogue.get(text).path
+    if path.stem in catalogue.names():
+        raise ConfigError(
+            f"{path}: recipe file not found; a recipe of that name ships with "
+            f"{catalogue.get(path.stem).distribution}: run it by name (`diffkit run {path.stem}`) or copy it "
+            f"(`diffkit recipe copy {path.stem}`)"
+        )
+    raise ConfigError(f"{path}: recipe file not found (shipped recipes, runnable by name: `diffkit recipe list`)")
+
+
 def load_recipe(path: str | Path, overrides: Iterable[str] = (), smoke: bool = False) -> Recipe:
-    """Read, override, (optionally) shrink for a smoke run, and validate a recipe file."""
+    """Read, override, (optionally) shrink for a smoke run, and validate a recipe: a file or a shipped name."""
     from diffkit.recipes.smoke import shrink
 
-    data = apply_overrides(read_yaml(path), overrides)
+    data = apply_overrides(read_yaml(recipe_path(path)), overrides)
     recipe = validate_recipe(data, str(path))
     if smoke:
         recipe = validate_recipe(shrink(recipe), f"{path} (smoke)")

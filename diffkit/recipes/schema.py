@@ -107,6 +107,7 @@ class Recipe(StrictConfig):
     """A whole experiment."""
 
     name: str = Field("experiment", min_length=1, description="Run name; names the output folder.")
+    description: str | None = Field(None, description="One line saying what the recipe is for (`diffkit recipe list`).")
     output_dir: Path | None = Field(None, description="Where everything is written; default runs/<name>.")
     device: DeviceSetting = Field("auto", description="'auto', 'cpu', 'cuda' or 'cuda:N', for every stage.")
     threads: ThreadSetting = Field("auto", description="CPU intra-op threads: 'auto' (chosen per stage) or N.")

@@ -1,4 +1,8 @@
-"""The single pluggy hook through which built-ins and third-party distributions register components."""
+"""The pluggy hooks through which built-ins and third-party distributions register components and recipes.
+
+``diffkit_components`` (hook v1) is the one every plugin implements. ``diffkit_recipes`` (diffkit ≥ 0.2) is
+optional: a plugin that ships recipe files names them there; diffkit versions without it ignore the hook.
+"""
 
 from __future__ import annotations
 
@@ -17,3 +21,11 @@ class DiffkitSpec:
     @hookspec
     def diffkit_components(self) -> list:  # list[ComponentSpec]
         """Return the ComponentSpecs this plugin provides."""
+
+    @hookspec
+    def diffkit_recipes(self) -> list:  # list[str | os.PathLike | importlib.resources.abc.Traversable]
+        """Return the recipe YAML files this plugin ships, or folders of them (optional; diffkit ≥ 0.2).
+
+        Usually ``[importlib.resources.files("my_plugin") / "recipes"]``, with ``recipes/*.yaml`` as package data;
+        each file becomes runnable by its stem: ``diffkit run <stem>``.
+        """

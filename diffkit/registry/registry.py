@@ -14,6 +14,7 @@ import pluggy
 from diffkit.errors import RegistryError
 from diffkit.registry import kinds
 from diffkit.registry.hookspecs import ENTRY_POINT_GROUP, PROJECT, DiffkitSpec
+from diffkit.registry.recipes import RecipeCatalogue, RecipeEntry, recipe_files
 from diffkit.registry.spec import ComponentSpec
 
 BUILTIN_DISTRIBUTION = "diffkit"
@@ -42,6 +43,7 @@ class Registry:
         self._conflicts: dict[tuple[str, str], list[str]] = {}
         self._distribution_of: dict[str, str] = {}
         self.problems: list[PluginProblem] = []
+        self.recipes = RecipeCatalogue()
 
     # -- loading -----------------------------------------------------------------------------
     def add_plugin(self, plugin: Any, name: str, distribution: str) -> None:
@@ -57,6 +59,9 @@ class Registry:
         for impl in self._manager.hook.diffkit_components.get_hookimpls():
             if impl.plugin_name == name:
                 self._collect(impl.function, name, distribution)
+        for impl in self._manager.hook.diffkit_recipes.get_hookimpls():
+            if impl.plugin_name == name:
+                self._collect_recipes(impl.function, name, distribution)
 
     def load_entry_points(self, eps: Iterable[EntryPoint] | None = None) -> None:
         """Load every installed distribution's ``diffkit`` entry point; failures become warnings."""
@@ -89,6 +94,19 @@ class Registry:
                 self._problem(distribution, plugin, f"invalid component declaration: {error}")
                 continue
             self._add(replace(spec, distribution=distribution), plugin)
+
+    def _collect_recipes(self, function: Any, plugin: str, distribution: str) -> None:
+        try:
+            files = recipe_files(function() or [])
+        except Exception as error:
+            self._problem(distribution, plugin, f"diffkit_recipes() failed: {type(error).__name__}: {error}")
+            return
+        for path in files:
+            clash = self.recipes.add(RecipeEntry(path.stem, path, distribution))
+            if clash is not None:
+                self._problem(
+                    distribution, plugin, f"recipe {path.stem!r} is also shipped by distribution {clash.distribution!r}"
+                )
 
     def _add(self, spec: ComponentSpec, plugin: str) -> None:
         key = (spec.kind, spec.name)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
+
 import diffkit
 
 from diffkit_attributes.conditioner import AttributeConditioner, AttributesConfig, fit_ranges
@@ -27,3 +29,9 @@ def diffkit_components() -> list[diffkit.ComponentSpec]:
             fit_data=fit_ranges,
         )
     ]
+
+
+@diffkit.hookimpl
+def diffkit_recipes() -> list:
+    """The recipes shipped in this package (``recipes/*.yaml``), runnable by name: ``diffkit run <stem>``."""
+    return [files("diffkit_attributes") / "recipes"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
+
 import diffkit
 
 from diffkit_ode.dpmpp import DPMSolverConfig, DPMSolverPlusPlus2M, DPMSolverPlusPlus2MSDE, DPMSolverSDEConfig
@@ -53,3 +55,9 @@ def diffkit_components() -> list[diffkit.ComponentSpec]:
             "N score evaluations.",
         ),
     ]
+
+
+@diffkit.hookimpl
+def diffkit_recipes() -> list:
+    """The recipes shipped in this package (``recipes/*.yaml``), runnable by name: ``diffkit run <stem>``."""
+    return [files("diffkit_ode") / "recipes"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
+
 import diffkit
 
 from diffkit_tags.multi_hot import MultiHotConditioner, MultiHotConfig, collect_tags
@@ -29,3 +31,9 @@ def diffkit_components() -> list[diffkit.ComponentSpec]:
             "A short text (manifest column) → hashed bag of words and character n-grams → learnable projection.",
         ),
     ]
+
+
+@diffkit.hookimpl
+def diffkit_recipes() -> list:
+    """The recipes shipped in this package (``recipes/*.yaml``), runnable by name: ``diffkit run <stem>``."""
+    return [files("diffkit_tags") / "recipes"]

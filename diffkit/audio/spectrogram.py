@@ -1,4 +1,4 @@
-"""Log-mel spectrogram pictures of generated and real clips (matplotlib, headless)."""
+"""Log-mel spectrogram pictures of clips (matplotlib, headless): generated clips, model-card examples, reports."""
 
 from __future__ import annotations
 
