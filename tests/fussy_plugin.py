@@ -25,7 +25,12 @@ def diffkit_components() -> list[diffkit.ComponentSpec]:
     """The one component."""
     return [
         diffkit.ComponentSpec(
-            "conditioner", "fussy-label", LabelConditioner, LabelConditionerConfig, "Labels (tests).",
-            example={"labels": ["a", "b"]}, fit_data=needs_many_clips,
-        )  # fmt: skip
+            "conditioner",
+            "fussy-label",
+            LabelConditioner,
+            LabelConditionerConfig,
+            "Labels (tests).",
+            example={"labels": ["a", "b"]},
+            fit_data=needs_many_clips,
+        )
     ]
