@@ -155,6 +155,8 @@ def generate_clips(
                 context=request.context,
                 context_method=request.context_method,
             ).cpu()
+            if request.context is not None:  # back at the input file's own level (it was normalised for the model)
+                audio = request.context.restore_level(audio)
             for (record, k), seed, clip in zip(batch, seeds, audio, strict=True):
                 clips.append(
                     _write_clip(out, record, k, seed, clip, pipeline.sample_rate, request, settings, provenance)
