@@ -162,8 +162,14 @@ evaluate:
         vectors = loaded.conditioner(loaded.conditioner.prepare([{"loudness": None}]))
     torch.testing.assert_close(vectors, loaded.conditioner.null(1))
     results = evaluate_folders(
-        tmp_path / "clips", {"model": out}, embedder="mel-stats", metrics=["attribute-adherence"],
+        None, {"model": out}, embedder="mel-stats", metrics=["attribute-adherence"],
         metric_configs={"attribute-adherence": {"attributes": ["loudness"]}},
-    )  # fmt: skip
+    )  # fmt: skip  # no reference audio: adherence compares each clip with its own request
     values = results["rows"][0]["metrics"]
     assert values["loudness_missing"] == 2.0 and values["loudness_n"] == 2.0 and values["loudness_unmeasured"] == 0
+    result = runner.invoke(app, ["evaluate", "-g", str(out), "-e", "mel-stats", "-m", "attribute-adherence"])
+    assert result.exit_code == 0, result.output
+    assert "Reference: none" in (Path(evaluate_folders(None, {"m": out}, embedder="mel-stats",
+        metrics=["attribute-adherence"], out_dir=tmp_path / "ev")["files"]["markdown"])).read_text()  # fmt: skip
+    result = runner.invoke(app, ["evaluate", "-g", str(out), "-e", "mel-stats", "-m", "fd"])
+    assert result.exit_code == 2 and "fd compare(s) with reference audio: give --reference DIR" in result.output

@@ -81,6 +81,9 @@ def _sidecar_checkpoint(audio_path: str) -> str | None:
 class AttributeAdherence:
     """Requested vs measured attribute values of generated clips (see the module docstring)."""
 
+    #: Compares each clip with its own request: ``diffkit evaluate`` runs it without ``--reference``.
+    uses_reference = False
+
     def __init__(self, config: AttributeAdherenceConfig | None = None) -> None:
         self.config = config or AttributeAdherenceConfig()
         self.requires = frozenset(f"attribute:{name}" for name in self.config.attributes) or frozenset({"conditions"})
