@@ -123,3 +123,13 @@ def test_the_scanner_finds_the_claims_it_checks(text: str, expected: list[str]) 
     assert STEPS.search(tail) is not None and number(STEPS.search(tail).group(1)) in (6000, 7000)
     if "15 min" in expected:
         assert DURATION.search(tail).group(0) == "15 min"
+
+
+def test_the_documented_sampler_suite_example_is_the_templates_test() -> None:
+    """docs/plugins.md's ~10-line sampler test is the template plugin's test file, verbatim."""
+    doc = (ROOT / "docs" / "plugins.md").read_text()
+    section = doc.split("## Testing: the property suites", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```python\n", 1)[1].split("```", 1)[0]
+    source = (ROOT / "plugins" / "template" / "tests" / "test_template_sampler.py").read_text()
+    assert block.strip("\n") in source
+    assert len([line for line in block.splitlines() if line.strip()]) <= 14

@@ -1,4 +1,5 @@
-"""The euler-maruyama sampler, tested only through diffkit's exported sampler suite."""
+"""The euler-maruyama sampler, tested only through diffkit's exported sampler suite (docs/plugins.md shows this
+file's code: tests/test_docs_numbers.py keeps the two equal)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,7 @@ import math
 from diffkit.testing import SamplerSuite
 
 
-def euler_maruyama(basis, denoise, sigmas, x, options):
-    """The recursion on affine states: x + (σ² − σ'²)·S + sqrt(σ² − σ'²)·z, S = (D − x)/σ²; then D at the end."""
+def replay(basis, denoise, sigmas, x, options):  # the recursion on affine states, from the paper
     for sigma, sigma_next in itertools.pairwise(sigmas):
         variance = sigma**2 - sigma_next**2
         x = x + variance * (denoise(x, sigma) - x) / sigma**2 + math.sqrt(variance) * basis.noise()
@@ -18,4 +18,4 @@ def euler_maruyama(basis, denoise, sigmas, x, options):
 
 class TestEulerMaruyama(SamplerSuite):
     name = "euler-maruyama"
-    replay = staticmethod(euler_maruyama)
+    replay = staticmethod(replay)

@@ -6,7 +6,7 @@ import pytest
 import torch
 from diffkit.samplers.base import Step
 from diffkit.testing import SamplerSuite
-from test_template_sampler import euler_maruyama
+from test_template_sampler import replay as euler_maruyama
 
 from diffkit_template.euler_maruyama import EulerMaruyama
 
