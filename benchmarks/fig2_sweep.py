@@ -29,8 +29,8 @@ from rich.console import Console
 from benchmarks import judge
 from benchmarks._report import write
 from diffkit.evaluation import evaluate_folders, train_classifier_from_folders
+from diffkit.generation import GenerationRequest, generate_clips
 from diffkit.pipeline import Pipeline
-from diffkit.stages.generate import GenerationRequest, generate_clips
 
 FIGURES = Path(__file__).resolve().parents[1] / "docs" / "figures"
 

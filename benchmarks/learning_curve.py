@@ -32,9 +32,9 @@ from rich.console import Console
 from benchmarks import judge
 from benchmarks._report import write
 from diffkit.evaluation import evaluate_folders
+from diffkit.generation import GenerationRequest, generate_clips
 from diffkit.pipeline import Pipeline
 from diffkit.recipes import load_recipe
-from diffkit.stages.generate import GenerationRequest, generate_clips
 from diffkit.stages.runner import run_recipe
 from diffkit.training.checkpoint import step_checkpoints
 from diffkit.training.metrics_log import read_metrics

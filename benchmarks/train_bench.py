@@ -1,13 +1,17 @@
-"""Training speed and peak memory of DAG48 (10 labels): steps/s and max RSS (CPU) / max allocated (GPU).
+"""Training speed and peak memory of score networks (10 labels): steps/s and max RSS (CPU) / max allocated (GPU).
 
 The measured step is the trainer's own (:class:`diffkit.training.step.TrainStep`: loss, backward, clipping,
 Adam, EMA) on random clips in [−1, 1]; data loading is not included.  Each configuration runs in a fresh
 subprocess so its peak memory is its own.  The paper's setting (batch 8 × 4 s at 48 kHz) needs more memory
 than a small machine has; the CPU run then measures the largest batch of 4 s clips that fits (a calibration
 steps at batch 1 × 0.25 s and × 0.5 s give memory per sample) and extrapolates linearly to batch 8, saying so.
+``--network NAME:PRESET`` (repeatable) compares networks in one run, each in its own subprocess; ``--output``
+names the result files.
 
-    .venv/bin/python benchmarks/train_bench.py            # CPU, and CUDA when present
+    .venv/bin/python benchmarks/train_bench.py            # DAG48 on the CPU, and CUDA when present
     .venv/bin/python benchmarks/train_bench.py --steps 3 --warmup 1 --batch 8 --seconds 4
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/train_bench.py --device cpu --rate 8000 --batch 8 --seconds 0.5 \
+        --steps 20 --warmup 3 --network gblock-unet:small --network stft-unet:small --output network_bench
 """
 
 from __future__ import annotations
@@ -26,9 +30,18 @@ from typing import Any
 RESULTS = Path(__file__).resolve().parent / "results"
 LABELS = [f"class{i}" for i in range(10)]
 RATE = 48_000
+NETWORK = "gblock-unet:dag48"
 
 
-def measure(device: str, batch: int, seconds: float, steps: int, warmup: int) -> dict[str, Any]:
+def network_config(network: str) -> dict[str, Any]:
+    """``NAME:PRESET`` (or ``NAME``) → the recipe's network mapping."""
+    name, _, preset = network.partition(":")
+    return {"name": name, **({"preset": preset} if preset else {})}
+
+
+def measure(
+    device: str, batch: int, seconds: float, steps: int, warmup: int, network: str = NETWORK, rate: int = RATE
+) -> dict[str, Any]:
     """Run ``warmup`` + ``steps`` training steps in this process; time the last ``steps``."""
     import torch
 
@@ -41,15 +54,15 @@ def measure(device: str, batch: int, seconds: float, steps: int, warmup: int) ->
     target = torch.device(device)
     runtime = Runtime(0, 0, 1, target, resolve_precision("auto", target))
     pipeline_config = {
-        "sample_rate": RATE,
-        "network": {"name": "gblock-unet", "preset": "dag48"},
+        "sample_rate": rate,
+        "network": network_config(network),
         "conditioner": {"name": "label", "labels": LABELS},
     }
     pipeline = seeded_pipeline(pipeline_config, 0).to(target)
     ema = EMA(pipeline, seeded_pipeline(pipeline_config, 0).to(target), config.ema_decay)
     optimizer = make_optimizer(pipeline, config)
     step = TrainStep(pipeline, optimizer, ema, LABELS, config, runtime)
-    length = round(seconds * RATE)
+    length = round(seconds * rate)
     audio = torch.rand(batch, 1, length, generator=torch.Generator().manual_seed(0)) * 2 - 1
     labels = torch.arange(batch) % len(LABELS)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -64,6 +77,8 @@ def measure(device: str, batch: int, seconds: float, steps: int, warmup: int) ->
         times.append(time.perf_counter() - start)
     timed = times[warmup:]
     result = {
+        "network": network,
+        "sample_rate": rate,
         "device": str(target),
         "device_name": torch.cuda.get_device_name(target) if target.type == "cuda" else cpu_name(),
         "precision": runtime.precision,
@@ -96,10 +111,13 @@ def cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
-def run_worker(device: str, batch: int, seconds: float, steps: int, warmup: int) -> dict[str, Any]:
+def run_worker(
+    device: str, batch: int, seconds: float, steps: int, warmup: int, network: str = NETWORK, rate: int = RATE
+) -> dict[str, Any]:
     """``measure`` in a fresh subprocess (its own peak memory)."""
     command = [sys.executable, __file__, "--worker", "--device", device, "--batch", str(batch)]
     command += ["--seconds", str(seconds), "--steps", str(steps), "--warmup", str(warmup)]
+    command += ["--network", network, "--rate", str(rate)]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"benchmark worker failed ({device}, batch {batch}):\n{done.stderr[-3000:]}")
@@ -117,18 +135,20 @@ def available_memory_gb() -> float:
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1e9
 
 
-def cpu_run(batch: int, seconds: float, steps: int, warmup: int, budget: float) -> dict[str, Any]:
+def cpu_run(
+    batch: int, seconds: float, steps: int, warmup: int, budget: float, network: str = NETWORK, rate: int = RATE
+) -> dict[str, Any]:
     """The CPU figure at ``batch`` × ``seconds``, measured directly when it fits in ``budget`` × free memory."""
     # two short calibration steps separate the fixed memory (weights, Adam, EMA) from the per-sample part
-    short, longer = (run_worker("cpu", 1, clip, 1, 0) for clip in (0.25, 0.5))
-    per_sample = max(longer["peak_rss_gb"] - short["peak_rss_gb"], 1e-9) / (0.25 * RATE)
-    fixed = short["peak_rss_gb"] - per_sample * 0.25 * RATE
-    needed = fixed + per_sample * batch * seconds * RATE
+    short, longer = (run_worker("cpu", 1, clip, 1, 0, network, rate) for clip in (0.25, 0.5))
+    per_sample = max(longer["peak_rss_gb"] - short["peak_rss_gb"], 1e-9) / (0.25 * rate)
+    fixed = short["peak_rss_gb"] - per_sample * 0.25 * rate
+    needed = fixed + per_sample * batch * seconds * rate
     limit = budget * available_memory_gb()
     measured_batch = batch
-    while measured_batch > 1 and fixed + per_sample * measured_batch * seconds * RATE > limit:
+    while measured_batch > 1 and fixed + per_sample * measured_batch * seconds * rate > limit:
         measured_batch //= 2
-    result = run_worker("cpu", measured_batch, seconds, steps, warmup)
+    result = run_worker("cpu", measured_batch, seconds, steps, warmup, network, rate)
     result["estimated_peak_rss_gb_at_target"] = needed
     result["memory_limit_gb"] = limit
     if measured_batch != batch:
@@ -142,15 +162,16 @@ def cpu_run(batch: int, seconds: float, steps: int, warmup: int, budget: float) 
 
 def markdown(report: dict[str, Any]) -> str:
     """The report as a Markdown table."""
+    target = report["target"]
     lines = [
-        "# Training benchmark: DAG48, 10 labels",
+        f"# Training benchmark: {', '.join(target['networks'])}, 10 labels",
         "",
-        f"Target: batch {report['target']['batch']} × {report['target']['seconds']} s at 48 kHz; "
-        f"{report['target']['warmup']} warm-up + {report['target']['steps']} timed steps. "
+        f"Target: batch {target['batch']} × {target['seconds']} s at {target['rate'] / 1000:g} kHz; "
+        f"{target['warmup']} warm-up + {target['steps']} timed steps. "
         f"torch {report['torch']}, {report['cpu_count']} CPU cores. Command: `{report['command']}`",
         "",
-        "| device | precision | batch × s | steps/s | s/step | peak memory (GB) | note |",
-        "|---|---|---|---|---|---|---|",
+        "| network | parameters | device | precision | batch × s | steps/s | s/step | peak memory (GB) | note |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for run in report["runs"]:
         memory = run.get("peak_cuda_allocated_gb", run["peak_rss_gb"])
@@ -164,10 +185,20 @@ def markdown(report: dict[str, Any]) -> str:
                 f"≈{run['extrapolated_peak_rss_gb']:.1f} GB"
             )
         lines.append(
+            f"| {run.get('network', NETWORK)} | {run['parameters']:,} "
             f"| {run['device']} ({run['device_name'] or 'cpu'}, {run['threads']} threads) | {run['precision']} "
-            f"| {run['batch']} × {run['clip_seconds']} | {run['steps_per_sec']:.4f} | {run['seconds_per_step']:.1f} "
+            f"| {run['batch']} × {run['clip_seconds']} | {run['steps_per_sec']:.4f} | {run['seconds_per_step']:.3g} "
             f"| {memory:.2f} ({kind}) | {note} |"
         )
+    if len(report["runs"]) > 1:
+        first = report["runs"][0]
+        lines.append("")
+        for run in report["runs"][1:]:
+            lines.append(
+                f"{run.get('network', NETWORK)} ({run['device']}): "
+                f"{run['seconds_per_step'] / first['seconds_per_step']:.2f}× the step time of "
+                f"{first.get('network', NETWORK)} ({first['device']})."
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -179,32 +210,49 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--memory-budget", type=float, default=0.7, help="Fraction of free RAM a CPU run may use.")
     parser.add_argument("--device", default=None, help="Only this device (cpu or cuda[:N]).")
+    parser.add_argument("--rate", type=int, default=RATE, help="Sample rate of the clips and the pipeline.")
+    parser.add_argument(
+        "--network", action="append", default=None, help=f"NAME[:PRESET] to measure (repeat; default {NETWORK})."
+    )
+    parser.add_argument("--output", default="train_bench", help="Stem of the result files in benchmarks/results/.")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    networks = args.network or [NETWORK]
     if args.worker:
-        print(json.dumps(measure(args.device, args.batch, args.seconds, args.steps, args.warmup)))
+        result = measure(args.device, args.batch, args.seconds, args.steps, args.warmup, networks[0], args.rate)
+        print(json.dumps(result))
         return
 
     import torch
 
     devices = [args.device] if args.device else ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     runs = []
-    for device in devices:
-        if device == "cpu":
-            runs.append(cpu_run(args.batch, args.seconds, args.steps, args.warmup, args.memory_budget))
-        else:
-            runs.append(run_worker(device, args.batch, args.seconds, args.steps, args.warmup))
+    for network in networks:
+        for device in devices:
+            if device == "cpu":
+                runs.append(
+                    cpu_run(args.batch, args.seconds, args.steps, args.warmup, args.memory_budget, network, args.rate)
+                )
+            else:
+                runs.append(run_worker(device, args.batch, args.seconds, args.steps, args.warmup, network, args.rate))
     report = {
         "benchmark": "train_bench",
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
         "torch": torch.__version__,
         "cpu_count": os.cpu_count(),
-        "target": {"batch": args.batch, "seconds": args.seconds, "steps": args.steps, "warmup": args.warmup},
+        "target": {
+            "batch": args.batch,
+            "seconds": args.seconds,
+            "steps": args.steps,
+            "warmup": args.warmup,
+            "rate": args.rate,
+            "networks": networks,
+        },
         "runs": runs,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "train_bench.json").write_text(json.dumps(report, indent=2) + "\n")
-    (RESULTS / "train_bench.md").write_text(markdown(report))
+    (RESULTS / f"{args.output}.json").write_text(json.dumps(report, indent=2) + "\n")
+    (RESULTS / f"{args.output}.md").write_text(markdown(report))
     print(markdown(report))
 
 

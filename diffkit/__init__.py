@@ -8,6 +8,7 @@ from diffkit.runtime.openmp import choose_wait_policy
 
 os.environ.update(choose_wait_policy())  # before torch loads OpenMP: spin or sleep, from the load (docs/threads.md)
 
+from diffkit._version import __version__
 from diffkit.errors import (
     AudioError,
     CheckpointError,
@@ -21,7 +22,6 @@ from diffkit.registry import ComponentSpec, get_registry, hookimpl, register_plu
 
 keep_freed_memory()  # freed tensors' memory is reused, not page-faulted back in (docs/threads.md)
 
-__version__ = "0.1.0"
 
 #: Public names imported on first use (they pull in the stages, training and evaluation code): name → module.
 _LAZY = {
@@ -29,8 +29,8 @@ _LAZY = {
     "load_recipe": "diffkit.recipes.loader",
     "validate_recipe": "diffkit.recipes.loader",
     "run_recipe": "diffkit.stages.runner",
-    "GenerationRequest": "diffkit.stages.generate",
-    "generate_clips": "diffkit.stages.generate",
+    "GenerationRequest": "diffkit.generation",
+    "generate_clips": "diffkit.generation",
     "TrainConfig": "diffkit.training",
     "seeded_pipeline": "diffkit.training",
     "train": "diffkit.training",

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from diffkit.recipes.slots import component_paths, dotted
+from diffkit.registry.slots import component_paths, dotted
 
 
 def recipe_hash(resolved: dict[str, Any]) -> str:

@@ -33,8 +33,8 @@ from pydantic import Field
 from torch import nn
 
 import diffkit
+from diffkit.condition_records.features import feature_values
 from diffkit.conditioners import dropout_to_null
-from diffkit.conditioning.features import feature_values
 from diffkit.config import StrictConfig
 from diffkit.errors import ConditionError
 

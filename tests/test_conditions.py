@@ -19,9 +19,15 @@ from typer.testing import CliRunner
 import diffkit
 from diffkit import CheckpointError, ConditionError, ConfigError, Pipeline
 from diffkit.cli.main import app
-from diffkit.conditioning import condition_slug, default_conditions, parse_condition, read_conditions_file, to_record
-from diffkit.conditioning.features import clear_cache, feature_values
-from diffkit.conditioning.source import ConditionSource
+from diffkit.condition_records import (
+    condition_slug,
+    default_conditions,
+    parse_condition,
+    read_conditions_file,
+    to_record,
+)
+from diffkit.condition_records.features import clear_cache, feature_values
+from diffkit.condition_records.source import ConditionSource
 from diffkit.registry import get_registry, register_plugin
 from diffkit.registry.local import load_local_plugins, plugin_names
 from diffkit.training import seeded_pipeline

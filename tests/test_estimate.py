@@ -6,9 +6,10 @@ import itertools
 
 import pytest
 
-from diffkit.preflight import RunEstimate, sampling_memory
+from diffkit.pipeline.memory import sampling_memory
 from diffkit.runtime.estimate import SLOW_UNIT_SECONDS, TimeEstimate, duration, time_unit
 from diffkit.runtime.threads import Work
+from diffkit.stages.preflight import RunEstimate
 
 
 class FakeClock:
@@ -68,7 +69,7 @@ def test_sampling_memory_grows_with_batch_and_length() -> None:
 @pytest.mark.parametrize(("clips", "batch", "batches"), [(20, 8, 3), (1, 8, 1), (16, 8, 2)])
 def test_sampling_counts_every_batch_walk(clips: int, batch: int, batches: int) -> None:
     from diffkit import Pipeline
-    from diffkit.stages.generate import GenerationRequest, _evaluations
+    from diffkit.generation.generate import GenerationRequest, _evaluations
     from tests.conftest import tiny_config
 
     pipeline = Pipeline(tiny_config())

@@ -17,10 +17,10 @@ from diffkit.cli.evaluate import evaluate_app
 from diffkit.config import StrictConfig
 from diffkit.docgen.components import builtin_registry
 from diffkit.evaluation import evaluate_folders, list_audio_files
-from diffkit.evaluation.requirements import metric_requirements, unmet_requirement
 from diffkit.evaluation.results_tables import small_sample_flags, table_columns, table_row
 from diffkit.evaluation.subsample import balanced_sample
 from diffkit.metrics.embedding_set import EmbeddingSet
+from diffkit.metrics.requirements import metric_requirements, unmet_requirement
 from diffkit.registry import ComponentSpec, hookimpl
 from diffkit.testing import check_component
 from tests.test_evaluation_cli import write_noise, write_real

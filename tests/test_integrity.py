@@ -14,7 +14,7 @@ from safetensors.torch import save_file
 
 from diffkit import CheckpointError, Pipeline
 from diffkit.io.integrity import UnverifiedFileWarning, integrity_metadata
-from diffkit.pipeline.serialization import load_pipeline, read_checkpoint
+from diffkit.pipeline.serialization import read_checkpoint
 from tests.conftest import tiny_config
 
 
@@ -47,7 +47,7 @@ def test_a_bit_flip_is_named_by_tensor(model_file: Path, tmp_path: Path) -> None
     path = _resave(model_file, tmp_path / "flipped.safetensors", flip)
     with pytest.raises(CheckpointError, match=rf"flipped\.safetensors: .*checksum.*{NAME}: SHA-256 \w+ expected"):
         Pipeline.load(path)
-    assert torch.equal(load_pipeline(path, verify=False).state_dict()[NAME].view(-1)[0], torch.tensor(3e37))
+    assert torch.equal(Pipeline.load(path, verify=False).state_dict()[NAME].view(-1)[0], torch.tensor(3e37))
 
 
 def test_a_dtype_change_is_refused_not_cast(model_file: Path, tmp_path: Path) -> None:

@@ -12,10 +12,10 @@ import pytest
 import torch
 
 from diffkit import ConditionError
-from diffkit.conditioning import condition_slug, parse_condition, to_record
-from diffkit.conditioning.adherence import requested_vs_measured
-from diffkit.conditioning.features import clear_cache, feature_identity, feature_values, measure
-from diffkit.conditioning.source import ConditionSource
+from diffkit.condition_records import condition_slug, parse_condition, to_record
+from diffkit.condition_records.adherence import requested_vs_measured
+from diffkit.condition_records.features import clear_cache, feature_identity, feature_values, measure
+from diffkit.condition_records.source import ConditionSource
 from diffkit.registry import get_registry
 from diffkit.testing import ConditionerSuite
 from tests import level_plugin

@@ -94,6 +94,36 @@ def test_edm_sigmas_follow_the_truncated_log_normal() -> None:
     )
 
 
+@given(fraction=st.floats(0.05, 1.0), p_mean=st.floats(-3.0, 1.0))
+@settings(max_examples=10, deadline=None)
+def test_edm_log_uniform_share_follows_the_mixture(fraction: float, p_mean: float) -> None:
+    """With a log-uniform share f the CDF of ln σ at any point is f·uniform + (1 − f)·truncated normal, exactly."""
+    low, high = math.log(1e-5), math.log(20.0)
+    schedule = VEGeometricSchedule(VEGeometricConfig(sigma_min=1e-5, sigma_max=20.0))
+    objective = EDMObjective(EDMConfig(sigma_data=0.4, p_mean=p_mean, p_std=1.2, log_uniform_fraction=fraction))
+    draws = objective.training_sigmas(schedule, 100_000, generator=torch.Generator().manual_seed(1)).double().log()
+    assert float(draws.min()) >= low - 1e-5 and float(draws.max()) <= high + 1e-5
+    normal = torch.distributions.Normal(0.0, 1.0)
+    cdf = lambda v: float(normal.cdf(torch.tensor((v - p_mean) / 1.2, dtype=torch.float64)))  # noqa: E731
+    for point in (math.log(1e-4), math.log(1e-2), math.log(0.5)):
+        truncated = (cdf(point) - cdf(low)) / (cdf(high) - cdf(low))
+        expected = fraction * (point - low) / (high - low) + (1 - fraction) * truncated
+        assert float((draws <= point).double().mean()) == pytest.approx(expected, abs=0.01)
+
+
+def test_edm_without_log_uniform_share_draws_what_it_drew_before() -> None:
+    """fraction 0 consumes no extra random numbers: the σ of existing recipes are unchanged (values of 0.2 dev)."""
+    schedule = VEGeometricSchedule(VEGeometricConfig(sigma_min=1e-3, sigma_max=20.0))
+    plain = EDMObjective(EDMConfig(sigma_data=0.4)).training_sigmas(schedule, 16, torch.Generator().manual_seed(5))
+    zero = EDMObjective(EDMConfig(sigma_data=0.4, log_uniform_fraction=0.0)).training_sigmas(
+        schedule, 16, torch.Generator().manual_seed(5)
+    )
+    torch.testing.assert_close(plain, zero, rtol=0, atol=0)
+    torch.testing.assert_close(
+        plain[:4], torch.tensor([0.4659, 0.1390, 0.1964, 0.1690]), rtol=0, atol=5e-4
+    )
+
+
 def test_sigma_data_is_measured_on_the_training_set_when_null() -> None:
     class Clips:
         def __init__(self, values: list[float]) -> None:

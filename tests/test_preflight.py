@@ -9,8 +9,9 @@ import pytest
 
 from diffkit import Pipeline
 from diffkit.errors import ConfigError, ResourceError
-from diffkit.preflight import check_recipe, clip_samples, estimate_pipeline, estimate_recipe, preflight_enabled
+from diffkit.pipeline.memory import estimate_pipeline
 from diffkit.recipes import load_recipe, validate_recipe
+from diffkit.stages.preflight import check_recipe, clip_samples, estimate_recipe, preflight_enabled
 from diffkit.stages.runner import run_recipe
 from tests.conftest import tiny_config
 
@@ -84,8 +85,8 @@ def test_a_failing_fit_data_is_named_by_its_component_never_another_key() -> Non
     """A plugin conditioner whose fit_data raises on preflight's stand-in data: the run's estimate notes that
     component and its message, and every other component (the edm objective's σ_d) is still fitted; in training the
     same failure is a ConfigError naming the conditioner."""
+    from diffkit.pipeline.config import FitError, fit_to_data
     from diffkit.registry import register_plugin
-    from diffkit.stages.train_stage import FitError, fit_to_data
     from tests import fussy_plugin
 
     register_plugin(fussy_plugin, name="tests.fussy_plugin")

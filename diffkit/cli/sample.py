@@ -8,6 +8,7 @@ from typing import Any
 import typer
 from rich.console import Console
 
+from diffkit._version import __version__
 from diffkit.cli.errors import user_errors
 from diffkit.cli.options import parse_assignments
 
@@ -24,8 +25,8 @@ def requested_conditions(
 ) -> list[dict[str, Any]]:
     """The records ``-l``, ``--condition`` and ``--conditions`` ask for, else the conditioner's defaults (every
     class); a ConditionError (exit 2) saying what to pass when there are neither."""
-    from diffkit.conditioning import parse_condition, read_conditions_file
-    from diffkit.stages.generate import check_conditions, conditions_or_defaults
+    from diffkit.condition_records import parse_condition, read_conditions_file
+    from diffkit.generation import check_conditions, conditions_or_defaults
 
     records: list[dict[str, Any]] = [{"label": name} for name in labels or []]
     records += [parse_condition(text) for text in assignments or []]
@@ -102,9 +103,9 @@ def sample(
     from diffkit.audio import load_checked_audio, normalize_peak
     from diffkit.cli.inpainting import context_from_flags
     from diffkit.device import resolve_device
+    from diffkit.generation import GenerationRequest, generate_clips
     from diffkit.pipeline import Pipeline
     from diffkit.samplers.grids import check_levels
-    from diffkit.stages.generate import GenerationRequest, generate_clips
 
     check_levels(steps, start)
     pipeline = Pipeline.load(checkpoint, device=resolve_device(device, "--device"))
@@ -134,14 +135,14 @@ def sample(
         context_record=context_record,
     )
     _say_memory(pipeline, request)
-    provenance = {"checkpoint": str(checkpoint), "diffkit_version": __import__("diffkit").__version__}
+    provenance = {"checkpoint": str(checkpoint), "diffkit_version": __version__}
     clips = generate_clips(pipeline, request, out, provenance, Console())
     Console().print(f"wrote {len(clips)} clips to {out}", markup=False)
 
 
 def _say_memory(pipeline: Any, request: Any) -> None:
     """The preflight line: the peak memory of one sampling batch, and what the device has free."""
-    from diffkit.preflight import available_memory, human_bytes, sampling_memory
+    from diffkit.pipeline.memory import available_memory, human_bytes, sampling_memory
     from diffkit.runtime.work import request_length
 
     batch = min(request.batch_size, len(request.records()) * request.per_class)

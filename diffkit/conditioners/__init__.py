@@ -13,7 +13,7 @@ Protocol (every ``conditioner`` component is an ``nn.Module``):
   the null vector with the configured probability).
 - ``metadata() -> dict``: JSON-able facts to store with the model (e.g. class names).
 
-Optional members (diffkit uses them when present; :mod:`diffkit.conditioning` supplies the defaults, which are
+Optional members (diffkit uses them when present; :mod:`diffkit.condition_records` supplies the defaults, which are
 exactly how label conditioners and 0.1.0 models behave):
 
 - ``reads: tuple[str, ...]``: the fields of a *condition record* it reads (default ``("label",)``). A dataset gives
@@ -23,7 +23,7 @@ exactly how label conditioners and 0.1.0 models behave):
   computed once per training clip at data-loading time and cached; the same functions measure generated audio
   (metric ``attribute-adherence``, training previews).
 - ``from_record(record) -> raw condition``: what ``prepare`` receives for a record (default ``record["label"]``);
-  a field whose value is ``None`` is missing (:mod:`diffkit.conditioning.records`), passed on as ``None``.
+  a field whose value is ``None`` is missing (:mod:`diffkit.condition_records.records`), passed on as ``None``.
   ``Pipeline.loss``/``sample`` accept records (mappings) anywhere they accept raw conditions.
 - ``default_conditions() -> list[dict] | None``: records to generate when a user names none (default: one
   ``{"label": name}`` per entry of a ``labels`` list; ``None`` makes ``diffkit sample`` ask for conditions).

@@ -14,7 +14,7 @@ Protocol (every ``dataset`` component):
 - ``problems: list[Problem]``: files that were listed but skipped (path + reason).
 - optional ``conditions: list[dict]``: per item, extra fields of its *condition record* known without decoding
   audio (a manifest's extra columns, numeric attributes, text). The record of item ``i`` is
-  ``{"label": classes[labels[i]], **conditions[i]}`` (:mod:`diffkit.conditioning`); ``Example.condition`` carries
+  ``{"label": classes[labels[i]], **conditions[i]}`` (:mod:`diffkit.condition_records`); ``Example.condition`` carries
   the same extra fields.
 
 Bad input: file-backed datasets read every listed file of their split once at construction

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import Field, field_validator
 
-from diffkit.conditioning.records import scalar
+from diffkit.condition_records.records import scalar
 from diffkit.datasets import SPLITS
 from diffkit.datasets.files import FileDataset, FractionSplitConfig
 from diffkit.datasets.scan import Entry

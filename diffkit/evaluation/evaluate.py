@@ -16,10 +16,10 @@ from diffkit.errors import ConfigError, DiffkitError
 from diffkit.evaluation.builders import build_embedder, build_metrics, embedder_identity, make_cache
 from diffkit.evaluation.embedding import EmbeddedFolder, Progress, embed_files
 from diffkit.evaluation.files import list_audio_files
-from diffkit.evaluation.requirements import metric_requirements, unmet_requirement
 from diffkit.evaluation.results_tables import parameters_label, rate_label, small_sample_flags, write_reports
 from diffkit.evaluation.subsample import equal_n as equalise
 from diffkit.metrics.embedding_set import EmbeddingSet
+from diffkit.metrics.requirements import metric_requirements, unmet_requirement
 from diffkit.runtime.threads import use_threads
 from diffkit.runtime.work import files_work
 

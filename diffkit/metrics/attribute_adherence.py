@@ -22,8 +22,8 @@ from pydantic import Field
 from safetensors import safe_open
 
 from diffkit.audio.io import read_audio
-from diffkit.conditioning.adapter import feature_hooks
-from diffkit.conditioning.adherence import requested_vs_measured
+from diffkit.condition_records.adapter import feature_hooks
+from diffkit.condition_records.adherence import requested_vs_measured
 from diffkit.config import StrictConfig
 from diffkit.errors import CheckpointError, ConditionError, DiffkitError
 from diffkit.metrics.embedding_set import EmbeddingSet

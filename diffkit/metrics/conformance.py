@@ -30,7 +30,7 @@ def check_metric(metric: Any) -> None:
     assert isinstance(requires, set | frozenset), f"requires must be a set of strings, got {requires!r}"
     assert all(isinstance(item, str) and item for item in requires), f"requires: {requires!r}"
     reference, generated = example_sets()
-    from diffkit.evaluation.requirements import unmet_requirement
+    from diffkit.metrics.requirements import unmet_requirement
 
     if unmet_requirement(requires, reference, generated) is not None:
         # the example sets carry no condition records: evaluation never calls such a metric on them, and a

@@ -27,8 +27,10 @@ class Network(Protocol):
 def components() -> list[ComponentSpec]:
     """Built-in networks."""
     from diffkit.networks.gblock_unet import GBlockUNet, GBlockUNetConfig
+    from diffkit.networks.stft_unet import STFTUNet, STFTUNetConfig
 
     ARCHITECTURE_KEYS = [key for key in GBlockUNetConfig.model_fields if key != "preset"]
+    STFT_KEYS = [key for key in STFTUNetConfig.model_fields if key != "preset"]
 
     return [
         ComponentSpec(
@@ -39,5 +41,15 @@ def components() -> list[ComponentSpec]:
             "DAG's waveform UNet: FiLM-conditioned GBlocks, biGRU bottleneck (presets dag48, dag22, small, tiny).",
             example={"preset": "tiny"},
             smoke={"preset": "tiny", **dict.fromkeys(ARCHITECTURE_KEYS)},
-        )
+        ),
+        ComponentSpec(
+            "network",
+            "stft-unet",
+            STFTUNet,
+            STFTUNetConfig,
+            "Score network on the compressed complex STFT: 2-D FiLM UNet, frequency-dilated blocks, biGRU along "
+            "frequency (presets small, tiny).",
+            example={"preset": "tiny"},
+            smoke={"preset": "tiny", **dict.fromkeys(STFT_KEYS)},
+        ),
     ]

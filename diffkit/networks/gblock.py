@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from diffkit.networks.activations import ActivationName, make_activation
 from diffkit.networks.film import FiLM
 
 Direction = Literal["down", "up"]
@@ -35,7 +36,7 @@ def resampling_conv(in_ch: int, out_ch: int, factor: int, direction: Direction) 
 
 
 class GBlock(nn.Module):
-    """Four FiLM → LeakyReLU → conv stages with two residual paths; resamples time by ``factor``."""
+    """Four FiLM → activation → conv stages with two residual paths; resamples time by ``factor``."""
 
     def __init__(
         self,
@@ -46,6 +47,8 @@ class GBlock(nn.Module):
         cond_dim: int,
         kernel_size: int = 3,
         leaky_slope: float = 0.2,
+        activation: ActivationName = "leaky-relu",
+        anti_alias: bool = False,
     ) -> None:
         super().__init__()
         if direction not in ("down", "up"):
@@ -61,7 +64,9 @@ class GBlock(nn.Module):
         self.conv3 = nn.Conv1d(out_ch, out_ch, kernel_size, dilation=4, padding="same")
         self.film4 = FiLM(cond_dim, out_ch)
         self.conv4 = nn.Conv1d(out_ch, out_ch, kernel_size, dilation=8, padding="same")
-        self.act = nn.LeakyReLU(leaky_slope)
+        self.act1, self.act2, self.act3, self.act4 = (
+            make_activation(activation, width, leaky_slope, anti_alias) for width in (in_ch, out_ch, out_ch, out_ch)
+        )
 
     def output_length(self, length: int) -> int:
         """Time length after this block: ⌊T/S⌋ down, T·S up."""
@@ -69,9 +74,9 @@ class GBlock(nn.Module):
 
     def forward(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
         """``x[B, in_ch, T]``, ``cond[B, cond_dim]`` → ``[B, out_ch, output_length(T)]``."""
-        h = self.conv1(self.act(self.film1(x, cond)))
-        h = self.conv2(self.act(self.film2(h, cond)))
+        h = self.conv1(self.act1(self.film1(x, cond)))
+        h = self.conv2(self.act2(self.film2(h, cond)))
         skip = F.interpolate(self.skip(x), size=h.shape[-1], mode="linear", align_corners=False)
         y = h + skip
-        z = self.conv3(self.act(self.film3(y, cond)))
-        return y + self.conv4(self.act(self.film4(z, cond)))
+        z = self.conv3(self.act3(self.film3(y, cond)))
+        return y + self.conv4(self.act4(self.film4(z, cond)))

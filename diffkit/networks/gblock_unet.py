@@ -10,6 +10,11 @@ The output n is the scaled score (S = n/σ); the output conv starts at zero, so 
 Any input length works: the input is zero-padded on the right to a multiple of ``total_stride`` and the
 output is cropped back.
 
+Options beyond the paper (all off in every preset): ``activation: snake`` and ``anti_alias`` (periodic bias,
+BigVGAN), ``full_rate_dilations`` (dilated residual stacks at the input rate, DiffWave-style), ``full_rate_skip``
+(input conv output added to the last decoder block's — a skip at the full rate) and ``level_input`` (the input over
+its local RMS as a second channel); ``docs/benchmarks.md`` "Harmonics and the noise floor" measures them.
+
 Free knobs and parameter count. The paper fixes strides, widths and "22 M parameters" but not the conv
 kernel or the width of the input conv (the figure draws none). We keep GAN-TTS's kernel 3 and pick
 ``base_width = 128``: within the paper's count (22 M ± 1.5 M) at ~0.55× the FLOPs of the exact-22 M choice.
@@ -33,6 +38,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from diffkit.networks.bottleneck import RecurrentBottleneck
+from diffkit.networks.film import film_vector
+from diffkit.networks.full_rate_stack import DilatedStack, level_normalised
 from diffkit.networks.gblock import GBlock
 from diffkit.networks.gblock_unet_config import PRESETS, Architecture, GBlockUNetConfig
 from diffkit.networks.sigma_embedding import SigmaEmbedding
@@ -55,10 +62,17 @@ class GBlockUNet(nn.Module):
         self.sigma_embedding = SigmaEmbedding(arch.fourier_features, arch.fourier_scale, arch.sigma_mlp)
         film_dim = self.sigma_embedding.out_features + cond_dim
 
-        def block(in_ch: int, out_ch: int, factor: int, direction: str) -> GBlock:
-            return GBlock(in_ch, out_ch, factor, direction, film_dim, arch.kernel_size, arch.leaky_slope)
+        activation = {"leaky_slope": arch.leaky_slope, "activation": arch.activation, "anti_alias": arch.anti_alias}
 
-        self.input_conv = nn.Conv1d(channels, arch.base_width, arch.kernel_size, padding="same")
+        def block(in_ch: int, out_ch: int, factor: int, direction: str) -> GBlock:
+            return GBlock(in_ch, out_ch, factor, direction, film_dim, arch.kernel_size, **activation)
+
+        inputs = channels * (2 if arch.level_input else 1)
+        self.input_conv = nn.Conv1d(inputs, arch.base_width, arch.kernel_size, padding="same")
+        if arch.full_rate_dilations:
+            dilations = arch.full_rate_dilations
+            self.input_stack = DilatedStack(arch.base_width, dilations, film_dim, **activation)
+            self.output_stack = DilatedStack(arch.base_width, dilations, film_dim, **activation)
         self.down = nn.ModuleList(
             block(widths[k], widths[k + 1], stride, "down") for k, stride in enumerate(arch.strides)
         )
@@ -80,21 +94,7 @@ class GBlockUNet(nn.Module):
         return self.arch.channels[-1]
 
     def _film_input(self, x: torch.Tensor, sigma: torch.Tensor, cond: torch.Tensor | None) -> torch.Tensor:
-        batch = x.shape[0]
-        sigma = torch.as_tensor(sigma, device=x.device).reshape(-1)
-        if sigma.numel() == 1:
-            sigma = sigma.expand(batch)
-        if sigma.shape != (batch,):
-            raise ValueError(f"sigma must have shape [{batch}] (one per example), got {tuple(sigma.shape)}")
-        if cond is None:
-            cond = x.new_zeros(batch, 0)
-        if cond.shape != (batch, self.cond_dim):
-            raise ValueError(
-                f"cond must have shape [{batch}, {self.cond_dim}] (the network was built with "
-                f"cond_dim={self.cond_dim}), got {tuple(cond.shape)}"
-            )
-        g = self.sigma_embedding(sigma).to(x.dtype)
-        return torch.cat([g, cond.to(x.dtype)], dim=1)
+        return film_vector(self.sigma_embedding, x, sigma, cond, self.cond_dim)
 
     def _pad(self, x: torch.Tensor) -> torch.Tensor:
         if x.ndim != 3 or x.shape[1] != self.channels:
@@ -104,8 +104,13 @@ class GBlockUNet(nn.Module):
         return F.pad(x, (0, padded - length))
 
     def _encode(self, x: torch.Tensor, film: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        h = self.input_conv(self._pad(x))
-        skips = []
+        x = self._pad(x)
+        if self.arch.level_input:
+            x = torch.cat([x, level_normalised(x)], dim=1)
+        h = self.input_conv(x)
+        if self.arch.full_rate_dilations:
+            h = self.input_stack(h, film)
+        skips = [h] if self.arch.full_rate_skip else []
         for block in self.down:
             h = block(h, film)
             skips.append(h)
@@ -123,4 +128,8 @@ class GBlockUNet(nn.Module):
             if j > 0:
                 h = h + skips[-j]
             h = block(h, film)
+        if self.arch.full_rate_skip:
+            h = h + skips[0]
+        if self.arch.full_rate_dilations:
+            h = self.output_stack(h, film)
         return self.output_conv(h)[..., : x.shape[-1]]

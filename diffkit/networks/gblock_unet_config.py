@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from pydantic import Field, PositiveFloat, PositiveInt, field_validator, model_validator
 
 from diffkit.config import StrictConfig
+from diffkit.networks.activations import ActivationName
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,11 @@ class Architecture:
     fourier_scale: float
     sigma_mlp: tuple[int, ...]
     rnn_layers: int
+    activation: ActivationName = "leaky-relu"
+    anti_alias: bool = False
+    full_rate_dilations: tuple[int, ...] = ()
+    level_input: bool = False
+    full_rate_skip: bool = False
 
 
 # Paper (§3): 48 kHz, strides {2,2,4,4,5}, block sizes {64,128,128,256,512} → 512 dims at 150 Hz.
@@ -87,6 +93,29 @@ class GBlockUNetConfig(StrictConfig):
         None, min_length=1, description="Widths of the σ MLP layers; the last is the width of g."
     )
     rnn_layers: PositiveInt | None = Field(None, description="Layers of the bidirectional GRU bottleneck.")
+    activation: ActivationName | None = Field(
+        None,
+        description="Non-linearity of every block: leaky-relu (the paper's) or snake (x + sin²(αx)/α, α per channel).",
+    )
+    anti_alias: bool | None = Field(
+        None, description="Run every activation at 2× the rate with Kaiser-sinc low-pass filters (BigVGAN)."
+    )
+    full_rate_dilations: list[PositiveInt] | None = Field(
+        None,
+        max_length=64,
+        description="Dilations of residual layers at the input rate, after the input conv and before the output conv "
+        "(DiffWave-style, e.g. [1, 2, 4, …, 256]); empty = none (the paper's wiring).",
+    )
+    full_rate_skip: bool | None = Field(
+        None,
+        description="Add the input conv's output to the last decoder block's (a UNet skip at the full sample rate; "
+        "the paper's wiring has none, so sample-level detail such as the noise to remove passes a ×2 bottleneck).",
+    )
+    level_input: bool | None = Field(
+        None,
+        description="Add the input divided by its local RMS as a second input channel: silent stretches become unit-"
+        "scale noise at every σ, so the network can cancel the noise floor (docs/benchmarks.md).",
+    )
 
     @field_validator("preset")
     @classmethod

@@ -7,17 +7,16 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from torch import nn
 
-from diffkit.conditioning.adapter import raw_conditions
 from diffkit.config import validate_config
-from diffkit.errors import ConfigError
+from diffkit.errors import ConfigError, DiffkitError
 from diffkit.inpainting import AudioContext, ContextMethod, sample_in_context
-from diffkit.pipeline.config import MODEL_KINDS, SAMPLING_KINDS, PipelineConfig, SamplingConfig
+from diffkit.pipeline.config import SAMPLING_KINDS, PipelineConfig, SamplingConfig
+from diffkit.pipeline.model import Model
 from diffkit.pipeline.score import GuidedForward, GuidedScore
-from diffkit.registry import Registry, get_registry
+from diffkit.pipeline.serialization import load_weights, no_longer_builds, read_model_file, save_pipeline
+from diffkit.registry import Registry
 from diffkit.registry.component import Component
-from diffkit.registry.kinds import kind
 from diffkit.samplers import Callback, PerItemNoise
 from diffkit.samplers.grids import check_levels
 
@@ -25,7 +24,7 @@ from diffkit.samplers.grids import check_levels
 OPTION_KEYWORDS: dict[str, str] = {kind: f"{kind}_options" for kind in SAMPLING_KINDS}
 
 
-class Pipeline(nn.Module):
+class Pipeline(Model):
     """Schedule + conditioner + network + objective (the model) and sampler + guidance + thresholding (sampling).
 
     ``loss(audio, conditions)`` is the objective's loss for a training batch; ``sample(conditions, seconds=...)``
@@ -39,16 +38,7 @@ class Pipeline(nn.Module):
         sampling: SamplingConfig | Mapping[str, Any] | None = None,
         registry: Registry | None = None,
     ) -> None:
-        super().__init__()
-        self.registry = registry or get_registry()
-        self.config: PipelineConfig = validate_config(PipelineConfig, config or {}, prefix="model")
-        context: dict[str, Any] = {"channels": self.config.channels, "sample_rate": self.config.sample_rate}
-        for name in MODEL_KINDS:
-            built = getattr(self.config, name).build(self.registry, **context)
-            setattr(self, name, built)
-            context.update(kind(name).facts_of(built))
-        self.sample_rate = self.config.sample_rate
-        self.channels = self.config.channels
+        super().__init__(config, registry)
         self.sampling = validate_config(SamplingConfig, sampling or {}, prefix="sample")
         self.configure_sampling(self.sampling)
 
@@ -69,35 +59,6 @@ class Pipeline(nn.Module):
         for name, component in update.items():
             setattr(self, name, component.build(self.registry))
         return self
-
-    @property
-    def device(self) -> torch.device:
-        """Device of the network's parameters."""
-        return next(self.network.parameters()).device
-
-    def encode(self, conditions: Sequence[Any] | torch.Tensor) -> torch.Tensor:
-        """Condition vectors ``[B, dim]``: raw conditions, or condition records (mappings, e.g.
-        ``{"loudness": -20}``) that the conditioner reads through ``from_record`` (:mod:`diffkit.conditioning`)."""
-        return self.conditioner(self.conditioner.prepare(raw_conditions(self.conditioner, conditions)))
-
-    # -- training ------------------------------------------------------------------------------
-    def loss(
-        self, audio: torch.Tensor, conditions: Sequence[Any] | torch.Tensor, generator: torch.Generator | None = None
-    ) -> torch.Tensor:
-        """Mean objective loss of a batch ``audio [B, C, T]``; conditions are dropped to null in training mode."""
-        cond = self.encode(conditions)
-        if self.training:
-            cond = self.conditioner.drop(cond, generator)
-        sigma = self.objective.training_sigmas(self.schedule, audio.shape[0], generator=generator)
-        sigma = sigma.to(audio.device, audio.dtype)
-        noise_device = generator.device if generator is not None else audio.device
-        noise = torch.randn(audio.shape, generator=generator, device=noise_device, dtype=audio.dtype)
-        return self.objective.loss(self.network, audio, sigma, cond, noise.to(audio.device)).mean()
-
-    # -- sampling ------------------------------------------------------------------------------
-    def scaled_score(self, x: torch.Tensor, sigma: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
-        """n = σ·S(x, σ, c): the network through the objective's preconditioning, what samplers see."""
-        return self.objective.output(self.network, x, sigma, cond)
 
     def score_function(
         self,
@@ -238,8 +199,6 @@ class Pipeline(nn.Module):
     # -- persistence ---------------------------------------------------------------------------
     def save(self, path: str | Path, extra_metadata: dict[str, str] | None = None) -> Path:
         """Weights as safetensors with the resolved model and sampling configs as JSON metadata (atomic write)."""
-        from diffkit.pipeline.serialization import save_pipeline
-
         return save_pipeline(self, path, extra_metadata)
 
     @classmethod
@@ -252,8 +211,13 @@ class Pipeline(nn.Module):
     ) -> Pipeline:
         """Rebuild a pipeline from a file written by ``save`` (no arbitrary unpickling); ``sampling`` replaces
         the sampling components stored with it. ``verify=False`` (or ``DIFFKIT_VERIFY=0``) skips the integrity
-        checks (digest, sizes, dtypes, finiteness) that otherwise run before the weights are loaded."""
-        from diffkit.pipeline.serialization import load_pipeline
-
-        pipeline = load_pipeline(path, device, verify)
+        checks (digest, sizes, dtypes, finiteness) that otherwise run before the weights are loaded. A training
+        checkpoint is accepted too (its EMA weights are used)."""
+        stored = read_model_file(path, verify)
+        try:
+            pipeline = cls(stored.model, stored.sampling)
+        except DiffkitError as error:
+            raise no_longer_builds(path, error, stored.metadata) from None
+        load_weights(pipeline, stored, verify)
+        pipeline = pipeline.to(device).eval()
         return pipeline.configure_sampling(sampling) if sampling is not None else pipeline

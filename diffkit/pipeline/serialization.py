@@ -9,6 +9,7 @@ which is what 0.1.0 trained.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,7 @@ from diffkit.io.integrity import (
     verify_digest,
 )
 from diffkit.pipeline.config import SAMPLING_KINDS
+from diffkit.pipeline.memory import check_pipeline_config
 
 if TYPE_CHECKING:
     from diffkit.pipeline.pipeline import Pipeline
@@ -53,7 +55,7 @@ def config_json(pipeline: Pipeline) -> str:
 def components_json(pipeline: Pipeline) -> str:
     """The ``diffkit.components`` metadata of ``pipeline``: who provided each of its components."""
     from diffkit.provenance import distribution_version
-    from diffkit.recipes.slots import component_paths, dotted
+    from diffkit.registry.slots import component_paths, dotted
 
     out = {}
     for config in (pipeline.config, pipeline.sampling):
@@ -146,42 +148,52 @@ def read_checkpoint(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str
     return tensors, metadata
 
 
-def load_pipeline(path: str | Path, device: torch.device | str = "cpu", verify: bool | None = None) -> Pipeline:
-    """Rebuild the pipeline described in the file's metadata and load its weights strictly.
+@dataclass(frozen=True)
+class StoredModel:
+    """What a model file holds: its format, model and sampling configs, inference tensors and metadata."""
 
-    Accepts a pipeline file, or a training checkpoint (whose EMA weights are then used). Unless ``verify`` is
-    False (or ``DIFFKIT_VERIFY=0``), the stored digest, the model's size, and every tensor's dtype, shape and
-    finiteness are checked first (:mod:`diffkit.io.integrity`); a problem is a CheckpointError naming the file.
+    path: str | Path
+    format: str
+    model: dict[str, Any]
+    sampling: dict[str, Any]
+    tensors: dict[str, torch.Tensor]
+    metadata: dict[str, str]
+
+
+def read_model_file(path: str | Path, verify: bool | None = None) -> StoredModel:
+    """Read a pipeline file or a training checkpoint (whose EMA weights are then the inference tensors).
+
+    Unless ``verify`` is False (or ``DIFFKIT_VERIFY=0``), the stored digest and the model's size are checked
+    first (:mod:`diffkit.io.integrity`); a problem is a CheckpointError naming the file. Building the pipeline is
+    :meth:`Pipeline.load`'s job.
     """
-    from diffkit.pipeline.pipeline import Pipeline
-
-    verify = verification_enabled(verify)
     tensors, metadata = read_checkpoint(path)
     kind, model, sampling = stored_configs(metadata, path)
-    if verify:
+    if verification_enabled(verify):
         verify_digest(path, tensors, metadata)
         _check_size(path, model, metadata)
     prefix = INFERENCE_PREFIX[kind]
     tensors = {key[len(prefix) :]: value for key, value in tensors.items() if key.startswith(prefix)}
-    try:
-        pipeline = Pipeline(model, sampling)
-    except DiffkitError as error:
-        raise _no_longer_builds(path, error, metadata) from None
+    return StoredModel(path, kind, model, sampling, tensors, metadata)
+
+
+def load_weights(pipeline: torch.nn.Module, stored: StoredModel, verify: bool | None = None) -> None:
+    """Load the stored tensors into ``pipeline`` strictly; CheckpointError names the file on any mismatch."""
+    path, tensors = stored.path, stored.tensors
     missing, unexpected = _compare(pipeline.state_dict(), tensors)
     if missing or unexpected:
         raise CheckpointError(
             f"{path}: weights do not match the stored config (missing: {missing[:5]}, unexpected: {unexpected[:5]})"
         )
-    if verify:
+    if verification_enabled(verify):
         check_weights(path, pipeline.state_dict(), tensors)
     try:
         pipeline.load_state_dict(tensors, strict=True)
     except RuntimeError as error:
         raise CheckpointError(f"{path}: weights do not fit the model: {error}") from None
-    return pipeline.to(device).eval()
 
 
-def _no_longer_builds(path: str | Path, error: DiffkitError, metadata: dict[str, str]) -> CheckpointError:
+def no_longer_builds(path: str | Path, error: DiffkitError, metadata: dict[str, str]) -> CheckpointError:
     """The error for a stored config that does not build here, naming who provided its missing components."""
     providers = missing_providers(metadata)
     hint = f" — not installed here: {'; '.join(providers)}" if providers else ""
@@ -190,14 +202,12 @@ def _no_longer_builds(path: str | Path, error: DiffkitError, metadata: dict[str,
 
 def _check_size(path: str | Path, config: dict, metadata: dict[str, str]) -> None:
     """Refuse, before building, a stored config whose weights cannot fit in memory (a damaged or hostile file)."""
-    from diffkit.preflight import check_pipeline_config
-
     try:
         check_pipeline_config(config, str(path))
     except ResourceError as error:
         raise CheckpointError(str(error)) from None
     except DiffkitError as error:
-        raise _no_longer_builds(path, error, metadata) from None
+        raise no_longer_builds(path, error, metadata) from None
 
 
 def _compare(expected: dict[str, torch.Tensor], found: dict[str, torch.Tensor]) -> tuple[list[str], list[str]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from diffkit.recipes.schema import Recipe
-from diffkit.recipes.slots import component_paths, set_at
+from diffkit.registry.slots import component_paths, set_at
 
 TRAIN = {
     "steps": 2,

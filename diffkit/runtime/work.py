@@ -81,7 +81,7 @@ def sampling_work(
 
 
 def generation_work(pipeline: Any, request: Any) -> Work:
-    """:func:`sampling_work` for the first batch of a :class:`~diffkit.stages.generate.GenerationRequest`."""
+    """:func:`sampling_work` for the first batch of a :class:`~diffkit.generation.GenerationRequest`."""
     records = [record for record in request.records() for _ in range(request.per_class)][: request.batch_size]
     return sampling_work(pipeline, records, request_length(pipeline, request), request.guidance_options)
 

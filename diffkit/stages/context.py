@@ -10,7 +10,7 @@ from typing import Any
 import torch
 from rich.console import Console
 
-from diffkit import __version__
+from diffkit._version import __version__
 from diffkit.device import resolve_device
 from diffkit.provenance import recipe_hash
 from diffkit.recipes.schema import Recipe

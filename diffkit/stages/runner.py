@@ -8,10 +8,10 @@ from pathlib import Path
 from rich.console import Console
 
 from diffkit.errors import ConfigError
-from diffkit.preflight import check_recipe, preflight_enabled
 from diffkit.recipes.schema import STAGES, Recipe
 from diffkit.runtime.threads import requested_threads, stage_scope
 from diffkit.stages.context import RunContext
+from diffkit.stages.preflight import check_recipe, preflight_enabled
 from diffkit.stages.run_folder import check_run_folder
 
 
@@ -35,7 +35,7 @@ def run_recipe(
 ) -> RunContext:
     """Run ``stages`` (default: every stage the recipe has a section for) and return the context.
 
-    Before anything is written: the memory preflight (:mod:`diffkit.preflight`; ``preflight=False`` or
+    Before anything is written: the memory preflight (:mod:`diffkit.stages.preflight`; ``preflight=False`` or
     ``DIFFKIT_PREFLIGHT=0`` skips it) and the run-folder checks (:mod:`diffkit.stages.run_folder`). A train
     stage stopped by SIGINT/SIGTERM raises :class:`~diffkit.training.errors.TrainingInterrupted`, and the
     later stages do not start.

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from diffkit.conditioning import to_records
+from diffkit.condition_records import to_records
 from diffkit.errors import ConditionError, ConfigError
+from diffkit.generation import GenerationRequest, check_conditions, conditions_or_defaults, generate_clips
 from diffkit.inpainting.request import load_context
 from diffkit.pipeline import Pipeline
 from diffkit.stages.context import RunContext
-from diffkit.stages.generate import GenerationRequest, check_conditions, conditions_or_defaults, generate_clips
 
 
 def run_sample(ctx: RunContext) -> None:

@@ -25,8 +25,8 @@ from typing import Any, ClassVar
 import pytest
 import torch
 
-from diffkit.conditioning import raw_conditions, reads, to_records
-from diffkit.conditioning.adapter import default_conditions
+from diffkit.condition_records import raw_conditions, reads, to_records
+from diffkit.condition_records.adapter import default_conditions
 from diffkit.testing.conformance import _example_conditions, build_example, check_conditioner
 
 

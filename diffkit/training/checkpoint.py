@@ -24,6 +24,7 @@ from typing import Any
 import torch
 from safetensors.torch import save_file
 
+from diffkit._version import __version__
 from diffkit.errors import CheckpointError, ConfigError
 from diffkit.io import atomic_write
 from diffkit.io.integrity import (
@@ -188,7 +189,7 @@ def save_checkpoint(
         "diffkit.classes": json.dumps(list(classes)),
         "diffkit.optimizer": json.dumps(optim_meta),
         "diffkit.rng": json.dumps([snapshot.states for snapshot in rng]),
-        "diffkit.versions": json.dumps({"diffkit": _version(), "torch": torch.__version__}),
+        "diffkit.versions": json.dumps({"diffkit": __version__, "torch": torch.__version__}),
         **integrity_metadata(tensors),
         **extra,
     }
@@ -394,9 +395,3 @@ def prune(out_dir: str | Path, keep_last: int) -> list[Path]:
 def is_improvement(value: float, best: float | None) -> bool:
     """A finite validation loss strictly below the best so far."""
     return math.isfinite(value) and (best is None or value < best)
-
-
-def _version() -> str:
-    from diffkit import __version__
-
-    return __version__

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from diffkit.conditioning.source import ConditionSource
+from diffkit.condition_records.source import ConditionSource
 from diffkit.datasets import Dataset
 from diffkit.errors import ConditionError, ConfigError
 from diffkit.pipeline import Pipeline
@@ -62,7 +62,7 @@ def check_preview_conditions(pipeline: Pipeline, conditions: list | None) -> Non
     """``train.preview_conditions`` must be records the conditioner can encode (checked before the first step)."""
     if not conditions:
         return
-    from diffkit.conditioning import to_records
+    from diffkit.condition_records import to_records
 
     try:
         pipeline.encode(to_records(conditions, "train.preview_conditions"))

@@ -52,7 +52,7 @@ class BatchPlan(torch.utils.data.Dataset):
 
     ``start_step`` and ``start`` (the cursor before that step) anchor the stream, so a run resumed
     with a different batch size still continues where the data left off. ``conditions`` (one raw condition per
-    dataset item, :class:`diffkit.conditioning.source.ConditionSource`) replaces the label ids of a batch.
+    dataset item, :class:`diffkit.condition_records.source.ConditionSource`) replaces the label ids of a batch.
     """
 
     def __init__(

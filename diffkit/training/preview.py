@@ -25,10 +25,10 @@ import numpy as np
 import torch
 
 from diffkit.audio import crop_or_pad
-from diffkit.conditioning.adapter import feature_hooks, reads
-from diffkit.conditioning.adherence import requested_vs_measured
-from diffkit.conditioning.records import ConditionRecord, to_records
-from diffkit.conditioning.source import ConditionSource
+from diffkit.condition_records.adapter import feature_hooks, reads
+from diffkit.condition_records.adherence import requested_vs_measured
+from diffkit.condition_records.records import ConditionRecord, to_records
+from diffkit.condition_records.source import ConditionSource
 from diffkit.datasets.splits import balanced_subset
 from diffkit.errors import ConditionError, ConfigError
 from diffkit.metrics.frechet import frechet_from_vectors

@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 
 from diffkit.audio import save_audio
-from diffkit.conditioning.records import ConditionRecord, condition_slug
+from diffkit.condition_records.records import ConditionRecord, condition_slug
 from diffkit.pipeline import Pipeline
 
 SAMPLE_SEED = 1234

@@ -12,7 +12,7 @@ from typing import Any
 
 import torch.distributed as dist
 
-from diffkit.conditioning.source import ConditionSource
+from diffkit.condition_records.source import ConditionSource
 from diffkit.config import validate_config
 from diffkit.datasets import Dataset
 from diffkit.errors import CheckpointError, ConfigError

@@ -22,8 +22,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from diffkit.errors import DiffkitError
-from diffkit.preflight import available_memory, check_recipe
+from diffkit.pipeline.memory import available_memory
 from diffkit.recipes import load_recipe, validate_recipe
+from diffkit.stages.preflight import check_recipe
 from tests.reliability.conftest import CLEAR, HANDLED, PROFILE, ROOT, UNCLEAR, Tally
 
 SHIPPED = sorted([*ROOT.glob("recipes/*.yaml"), *ROOT.glob("plugins/*/recipes/*.yaml")])

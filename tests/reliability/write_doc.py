@@ -119,7 +119,7 @@ def render(tally: dict[str, Any], seconds: int | None, status: int | None) -> st
         "  extremes (±inf, NaN, ±1e308, 2⁶⁴, 10⁴⁰⁰⁰, negative, empty, NUL characters), unknown keys at every level,",
         "  deleted keys, alias bombs, alias cycles, nesting up to 3 000 levels, integers beyond Python's 4 300-digit",
         "  limit, truncation and random characters; dotted overrides and smoke mode on top. A recipe that validates",
-        "  must pass the memory preflight (`diffkit.preflight`) or be refused by it.",
+        "  must pass the memory preflight (`diffkit.stages.preflight`) or be refused by it.",
         "- **Checkpoints:** pickles with payloads named `.pt`/`.ckpt`/`.pth`/`.safetensors` (never executed),",
         "  `torch.save` zips, truncated, header-damaged and bit-flipped files, every metadata entry broken (config",
         "  JSON broken/list/null/huge, format, digest, optimizer `{}`, RNG `[1]`, step negative/huge/float/string),",

@@ -8,8 +8,8 @@ from pathlib import Path
 import diffkit
 import pytest
 import torch
+from diffkit.condition_records.features import clear_cache
 from diffkit.conditioners import Conditioner
-from diffkit.conditioning.features import clear_cache
 from diffkit.errors import ConditionError, ConfigError
 from diffkit.registry import get_registry
 from diffkit.testing import ConditionerSuite, check_component

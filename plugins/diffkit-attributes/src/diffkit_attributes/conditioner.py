@@ -19,8 +19,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import torch
+from diffkit.condition_records.features import feature_values
 from diffkit.conditioners import NullTokenMixin
-from diffkit.conditioning.features import feature_values
 from diffkit.config import StrictConfig
 from diffkit.errors import ConditionError
 from pydantic import Field, field_validator, model_validator

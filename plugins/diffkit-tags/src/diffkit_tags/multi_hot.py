@@ -119,7 +119,7 @@ class MultiHotConditioner(NullTokenMixin, nn.Module):
 
 def collect_tags(config: MultiHotConfig, dataset: Any) -> MultiHotConfig:
     """The tag vocabulary from the training set's ``field`` (sorted) when the recipe gives none."""
-    from diffkit.conditioning.source import dataset_fields
+    from diffkit.condition_records.source import dataset_fields
     from diffkit.errors import ConfigError
 
     if config.tags:

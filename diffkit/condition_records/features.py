@@ -20,7 +20,7 @@ import weakref
 from collections.abc import Sequence
 from typing import Any
 
-from diffkit.conditioning.adapter import Feature
+from diffkit.condition_records.adapter import Feature
 from diffkit.errors import ConditionError
 
 _CACHE: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], list[float | None]]] = weakref.WeakKeyDictionary()

@@ -1,18 +1,26 @@
-"""Activation memory of a network's forward pass, measured on PyTorch's ``meta`` device (shapes only, no storage).
+"""Memory a pipeline needs — its weights and the activations of a forward pass — measured on PyTorch's ``meta``
+device (shapes only, no storage).
 
 Training keeps what autograd saves for the backward pass (counted by a saved-tensors hook); inference keeps a few
 of the largest activations alive at once. Both grow linearly with the clip, so they are measured on two short
 clips (multiples of the network's total stride) and extrapolated: a meta-device recurrent layer costs Python time
-per step. Measurements are memoised per (pipeline config, kind, batch, samples). Used by :mod:`diffkit.preflight`.
+per step. Measurements are memoised per (pipeline config, kind, batch, samples). Used by
+:mod:`diffkit.stages.preflight` (recipes), :mod:`diffkit.pipeline.serialization` (stored configs) and
+``diffkit sample``.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import torch
+
+from diffkit.errors import ConfigError, DiffkitError, ResourceError
+from diffkit.pipeline.model import Model
 
 #: An inference forward keeps a few activations alive at once; its peak is estimated as this many of the largest.
 INFERENCE_LIVE_ACTIVATIONS = 4
@@ -117,3 +125,97 @@ def inference_activation_bytes(pipeline: Any, batch: int, length: int) -> int:
 
     measured = _linear_in_length(_cached(pipeline, "inference", batch, measure), length, _stride(pipeline))
     return INFERENCE_LIVE_ACTIVATIONS * measured
+
+
+@dataclass(frozen=True)
+class ModelEstimate:
+    """Size of a pipeline's weights, counted on the meta device."""
+
+    parameters: int
+    buffers: int
+    bytes: int
+
+
+def sampling_memory(config: Any, batch: int, length: int) -> int:
+    """Bytes that generating ``batch`` clips of ``length`` samples needs: the weights and the peak activations
+    of one guided batch (conditional and unconditional together), from a meta-device forward pass."""
+    pipeline = meta_pipeline(config)
+    return count_weights(pipeline).bytes + inference_activation_bytes(pipeline, 2 * batch, length)
+
+
+def available_memory(device: torch.device | str = "cpu") -> int:
+    """Bytes the run can still allocate: free GPU memory on CUDA, else ``MemAvailable`` (or free RAM)."""
+    device = torch.device(device)
+    if device.type == "cuda" and torch.cuda.is_available():
+        free, _ = torch.cuda.mem_get_info(device)
+        return int(free)
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, OSError, ValueError):
+        return 1 << 62  # no way to tell on this platform: do not refuse
+
+
+def human_bytes(count: float) -> str:
+    """``1.5 GB``-style size (decimal units)."""
+    try:
+        value = float(count)
+    except OverflowError:
+        return "more than 10³⁰⁸ B"
+    for unit in ("B", "kB", "MB", "GB", "TB", "PB"):
+        if abs(value) < 1000 or unit == "PB":
+            return f"{value:.3g} {unit}"
+        value /= 1000
+    return f"{value:.3g} PB"
+
+
+def meta_pipeline(config: Any) -> Any:
+    """The model half ``config`` describes, built on the meta device (no memory); ConfigError if it does not build."""
+    with meta_device():
+        try:
+            return Model(config)
+        except ConfigError as error:  # e.g. "conditioner ('label'): <torch's overflow message>"
+            reason = first_line(error)
+            raise ConfigError(f"model: the pipeline cannot be built from this configuration: {reason}") from None
+        except DiffkitError:
+            raise
+        except (RuntimeError, ValueError, TypeError, OverflowError, MemoryError) as error:
+            reason = first_line(error)
+            raise ConfigError(f"model: the network cannot be built from this configuration ({reason})") from None
+
+
+def first_line(error: BaseException) -> str:
+    """An error message without the C++ stack frames torch appends to some ("Exception raised from …")."""
+    text = str(error).split("Exception raised from")[0].strip()
+    return text or type(error).__name__
+
+
+def estimate_pipeline(config: Any) -> ModelEstimate:
+    """Parameter and buffer count and their bytes for a pipeline config, without allocating them."""
+    return count_weights(meta_pipeline(config))
+
+
+def count_weights(pipeline: torch.nn.Module) -> ModelEstimate:
+    parameters = sum(p.numel() for p in pipeline.parameters())
+    buffers = sum(b.numel() for b in pipeline.buffers())
+    size = sum(t.numel() * t.element_size() for t in (*pipeline.parameters(), *pipeline.buffers()))
+    return ModelEstimate(parameters, buffers, size)
+
+
+def check_pipeline_config(config: Any, source: str, *, available: int | None = None) -> ModelEstimate:
+    """Refuse (ResourceError naming ``source``) a stored pipeline config whose weights cannot fit in memory."""
+    model = estimate_pipeline(config)
+    free = available_memory("cpu") if available is None else available
+    if model.bytes > free:
+        raise ResourceError(
+            f"{source}: its config describes a network of {model.parameters:,} parameters "
+            f"({human_bytes(model.bytes)}) but this machine has {human_bytes(free)} of memory available; "
+            "the file is damaged or meant for a bigger machine (load it with verify=False to skip this check)"
+        )
+    return model

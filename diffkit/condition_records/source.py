@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from diffkit.conditioning.adapter import feature_hooks, from_record, reads
-from diffkit.conditioning.features import feature_values
-from diffkit.conditioning.records import ConditionRecord
+from diffkit.condition_records.adapter import feature_hooks, from_record, reads
+from diffkit.condition_records.features import feature_values
+from diffkit.condition_records.records import ConditionRecord
 from diffkit.errors import ConditionError, ConfigError
 
 

@@ -12,14 +12,14 @@ so label conditioners and 0.1.0 models work unchanged); see :mod:`diffkit.condit
 protocol members (``reads``, ``features``, ``from_record``, ``default_conditions``, ``condition_help``).
 """
 
-from diffkit.conditioning.adapter import (
+from diffkit.condition_records.adapter import (
     condition_help,
     default_conditions,
     feature_hooks,
     raw_conditions,
     reads,
 )
-from diffkit.conditioning.records import (
+from diffkit.condition_records.records import (
     ConditionRecord,
     condition_slug,
     parse_condition,

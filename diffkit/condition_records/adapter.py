@@ -12,7 +12,7 @@ from typing import Any
 
 import torch
 
-from diffkit.conditioning.records import ConditionRecord, to_record
+from diffkit.condition_records.records import ConditionRecord, to_record
 from diffkit.errors import ConditionError
 
 #: ``feature(audio [C, T] float32, sample_rate) -> float``: a per-clip value derived from the audio.

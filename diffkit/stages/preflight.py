@@ -12,8 +12,8 @@ memory). Anything larger is a :class:`~diffkit.errors.ResourceError` naming the 
 an estimate is wrong, the checks are skipped with ``diffkit run --no-preflight``, ``run_recipe(...,
 preflight=False)`` or ``DIFFKIT_PREFLIGHT=0``.
 
-How the activations are measured is in :mod:`diffkit.activation_memory`; here :func:`estimate_recipe` returns a
-plain :class:`RunEstimate` and :func:`check_recipe` is the only place that decides.
+How a pipeline's weights and activations are measured is in :mod:`diffkit.pipeline.memory`; here
+:func:`estimate_recipe` returns a plain :class:`RunEstimate` and :func:`check_recipe` is the only place that decides.
 """
 
 from __future__ import annotations
@@ -26,15 +26,20 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from diffkit.activation_memory import (
+from diffkit.errors import ConfigError, ResourceError
+from diffkit.pipeline.memory import (
     FLOAT_BYTES,
     INFERENCE_LIVE_ACTIVATIONS,
     MAX_SAMPLES,
+    ModelEstimate,
+    available_memory,
+    count_weights,
+    first_line,
+    human_bytes,
     inference_activation_bytes,
-    meta_device,
+    meta_pipeline,
     training_activation_bytes,
 )
-from diffkit.errors import ConfigError, DiffkitError, ResourceError
 
 if TYPE_CHECKING:
     from diffkit.recipes.schema import Recipe
@@ -46,15 +51,6 @@ _OFF = {"0", "false", "no", "off"}
 PLACEHOLDER_LABELS = [f"class{i}" for i in range(10)]
 #: Tensors the trainer keeps per parameter: weights, gradients, Adam's two moments, and the EMA copy.
 TRAINING_COPIES = 5
-
-
-@dataclass(frozen=True)
-class ModelEstimate:
-    """Size of a pipeline's weights, counted on the meta device."""
-
-    parameters: int
-    buffers: int
-    bytes: int
 
 
 @dataclass
@@ -85,83 +81,11 @@ class RunEstimate:
         return f"preflight: peak memory ≈ {', '.join(parts)}{free}"
 
 
-def sampling_memory(config: Any, batch: int, length: int) -> int:
-    """Bytes that generating ``batch`` clips of ``length`` samples needs: the weights and the peak activations
-    of one guided batch (conditional and unconditional together), from a meta-device forward pass."""
-    pipeline = meta_pipeline(config)
-    return _count(pipeline).bytes + inference_activation_bytes(pipeline, 2 * batch, length)
-
-
 def preflight_enabled(preflight: bool | None = None) -> bool:
     """``preflight`` when given, else the environment (``DIFFKIT_PREFLIGHT=0`` turns it off); default on."""
     if preflight is not None:
         return bool(preflight)
     return os.environ.get(PREFLIGHT_ENV, "1").strip().lower() not in _OFF
-
-
-def available_memory(device: torch.device | str = "cpu") -> int:
-    """Bytes the run can still allocate: free GPU memory on CUDA, else ``MemAvailable`` (or free RAM)."""
-    device = torch.device(device)
-    if device.type == "cuda" and torch.cuda.is_available():
-        free, _ = torch.cuda.mem_get_info(device)
-        return int(free)
-    try:
-        with open("/proc/meminfo", encoding="ascii") as handle:
-            for line in handle:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
-    except (AttributeError, OSError, ValueError):
-        return 1 << 62  # no way to tell on this platform: do not refuse
-
-
-def human_bytes(count: float) -> str:
-    """``1.5 GB``-style size (decimal units)."""
-    try:
-        value = float(count)
-    except OverflowError:
-        return "more than 10³⁰⁸ B"
-    for unit in ("B", "kB", "MB", "GB", "TB", "PB"):
-        if abs(value) < 1000 or unit == "PB":
-            return f"{value:.3g} {unit}"
-        value /= 1000
-    return f"{value:.3g} PB"
-
-
-def meta_pipeline(config: Any) -> Any:
-    """The pipeline ``config`` describes, built on the meta device (no memory); ConfigError if it does not build."""
-    from diffkit.pipeline import Pipeline
-
-    with meta_device():
-        try:
-            return Pipeline(config)
-        except ConfigError as error:  # e.g. "conditioner ('label'): <torch's overflow message>"
-            raise ConfigError(f"model: the pipeline cannot be built from this configuration: {_first(error)}") from None
-        except DiffkitError:
-            raise
-        except (RuntimeError, ValueError, TypeError, OverflowError, MemoryError) as error:
-            raise ConfigError(f"model: the network cannot be built from this configuration ({_first(error)})") from None
-
-
-def _first(error: BaseException) -> str:
-    """An error message without the C++ stack frames torch appends to some ("Exception raised from …")."""
-    text = str(error).split("Exception raised from")[0].strip()
-    return text or type(error).__name__
-
-
-def estimate_pipeline(config: Any) -> ModelEstimate:
-    """Parameter and buffer count and their bytes for a pipeline config, without allocating them."""
-    return _count(meta_pipeline(config))
-
-
-def _count(pipeline: torch.nn.Module) -> ModelEstimate:
-    parameters = sum(p.numel() for p in pipeline.parameters())
-    buffers = sum(b.numel() for b in pipeline.buffers())
-    size = sum(t.numel() * t.element_size() for t in (*pipeline.parameters(), *pipeline.buffers()))
-    return ModelEstimate(parameters, buffers, size)
 
 
 def clip_samples(seconds: float, sample_rate: int, key: str) -> int:
@@ -205,9 +129,8 @@ class _PlaceholderData:
 def _recipe_pipeline(recipe: Recipe, estimate: RunEstimate) -> Any:
     """The recipe's pipeline on the meta device, placeholder data standing in for what the dataset fills in."""
     from diffkit.errors import ConditionError
-    from diffkit.pipeline.config import MODEL_KINDS
+    from diffkit.pipeline.config import MODEL_KINDS, fit_component
     from diffkit.registry.component import Component
-    from diffkit.stages.train_stage import fit_component
 
     stand_in = Component.resolve("conditioner", {"name": "label", "labels": PLACEHOLDER_LABELS})
     placeholder = _PlaceholderData(recipe.model.sample_rate)
@@ -240,7 +163,7 @@ def estimate_recipe(
     selected = set(stages) if stages is not None else set(recipe.stages())
     estimate = RunEstimate()
     pipeline = _recipe_pipeline(recipe, estimate)
-    estimate.model = _count(pipeline)
+    estimate.model = count_weights(pipeline)
     if weights_limit is not None and estimate.model.bytes > weights_limit:
         estimate.notes.append("stages not measured: the weights alone exceed the memory available")
         return estimate
@@ -274,7 +197,7 @@ def _activations(estimate: RunEstimate, what: str, measure: Any) -> Any:
         try:
             return int(measure(pipeline, batch, length))
         except (RuntimeError, ValueError, TypeError, NotImplementedError, IndexError) as error:
-            reason = _first(error)
+            reason = first_line(error)
             estimate.notes.append(f"{what} activations not estimated (a meta-device forward pass failed: {reason})")
             return None
 
@@ -325,19 +248,6 @@ def check_recipe(
             f"Lower sample.batch_size or sample.seconds. {override}"
         )
     return estimate
-
-
-def check_pipeline_config(config: Any, source: str, *, available: int | None = None) -> ModelEstimate:
-    """Refuse (ResourceError naming ``source``) a stored pipeline config whose weights cannot fit in memory."""
-    model = estimate_pipeline(config)
-    free = available_memory("cpu") if available is None else available
-    if model.bytes > free:
-        raise ResourceError(
-            f"{source}: its config describes a network of {model.parameters:,} parameters "
-            f"({human_bytes(model.bytes)}) but this machine has {human_bytes(free)} of memory available; "
-            "the file is damaged or meant for a bigger machine (load it with verify=False to skip this check)"
-        )
-    return model
 
 
 def _recipe_device(recipe: Recipe) -> torch.device:
