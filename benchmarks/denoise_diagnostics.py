@@ -47,7 +47,7 @@ def quiet_mask(audio: torch.Tensor, rate: int) -> torch.Tensor:
 @torch.no_grad()
 def denoising_errors(pipe: Pipeline, clips: int, seed: int = 0) -> list[dict[str, float | str]]:
     """Rows (class, σ, error dB, identity dB, quiet-frame error dB) over ``clips`` test clips per class."""
-    classes = list(pipe.conditioner.classes) if hasattr(pipe.conditioner, "classes") else None
+    classes = list(getattr(pipe.conditioner, "labels", [])) or None
     seconds = 0.5
     data = SyntheticDataset(
         SyntheticConfig(seconds=seconds, items_per_class={"train": 0, "valid": 0, "test": clips}),

@@ -86,6 +86,9 @@ def test_quickstart_smoke_end_to_end_in_a_subprocess(tmp_path: Path) -> None:
     assert sum(t.startswith("data:audio/wav;base64,") for t in links.targets) == len(wavs)
     report = (run / "report" / "report.md").read_text()
     assert "| quickstart-smoke | 8 kHz |" in report and "FD ↓" in report and "loss_curve.png" in report
+    real_tone = results["rows"][1]["metrics"]  # the test split's real tones, against the train split's
+    assert real_tone["voicing/tone"] == real_tone["voicing_reference/tone"] == 1.0
+    assert "## Voicing / floor per class (generated vs real)" in report and "| tone |" in report
 
 
 @pytest.mark.parametrize("recipe", ["dag48", "dag22", "dag48-tut", "dag22-tut"])

@@ -34,7 +34,7 @@ def names(dataset: Dataset) -> list[str]:
 
 def test_every_builtin_dataset_is_registered_and_conforms_on_its_sample_data() -> None:
     specs = [spec for spec in get_registry().specs("dataset") if spec.distribution == "diffkit"]
-    assert [spec.name for spec in specs] == ["folder", "manifest", "synthetic", "tut2016", "urbansound8k"]
+    assert [spec.name for spec in specs] == ["folder", "fsdd", "manifest", "synthetic", "tut2016", "urbansound8k"]
     for spec in specs:
         dataset = build_example(spec)
         check_dataset(dataset)

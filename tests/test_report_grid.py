@@ -97,3 +97,29 @@ def test_report_puts_the_grid_near_the_top(tmp_path: Path) -> None:
     artifacts.grid = None
     assert "Real vs generated" not in render_markdown(artifacts, "run", where, {})
     assert GridRow("x", (), ()).label == "x"
+
+
+def test_report_shows_voicing_and_floor_per_class(tmp_path: Path) -> None:
+    """A tone then a pause; the generated pause holds a −45 dB hiss where the real one has −80 dB: voicing ≥ 0.9 on
+    both sides (the pause is inactive), and the floor gap of the class reads in the per-class table of both pages."""
+    run = tmp_path / "run"
+    rng = np.random.default_rng(1)
+    for i in range(3):
+        tone = sine(8000, 200.0, 0.5)
+        for side, hiss in (("real/train/tone", -80.0), ("samples/tone", -45.0)):
+            noise = 10 ** (hiss / 20) * torch.from_numpy(rng.standard_normal((1, 4000))).float()
+            audio = torch.cat([tone[:, :2000], noise[:, 2000:]], dim=1)
+            write(run / f"{side}/tone_{i:03d}.wav", audio, 8000, label="tone" if side.startswith("s") else None)
+    evaluate_folders(
+        run / "real/train", {"run": run / "samples"}, embedder="mel-stats", metrics=["voicing", "floor-db"],
+        metric_configs={"floor-db": {"bootstrap": 0}}, out_dir=run / "evaluate",
+    )  # fmt: skip
+    artifacts = collect(run, run / "samples", run / "evaluate" / "evaluation.json")
+    ((name, headers, rows),) = artifacts.class_tables
+    assert name == "run" and headers[0] == "Class" and [row[0] for row in rows] == ["all", "tone"]
+    cells = dict(zip(headers, rows[1], strict=True))
+    assert float(cells["Voicing gen."].split()[0]) >= 0.9 and float(cells["Voicing real"].split()[0]) >= 0.9
+    assert float(cells["Floor gap (dB)"]) > 30.0
+    markdown = render_markdown(artifacts, "run", run / "report", {})
+    assert "## Voicing / floor per class (generated vs real)" in markdown and "| tone | 0.9" in markdown
+    assert "<h2>Voicing / floor per class (generated vs real)</h2>" in render_html(artifacts, "run", run, {})

@@ -224,6 +224,36 @@ def test_overrides_replace_preset_values_and_change_the_parameter_count() -> Non
     assert STFTUNet(config).multiple == 4
 
 
+def test_time_recurrence_gives_every_frame_the_whole_clip() -> None:
+    """With a biGRU along time, the output's first samples depend on the input's last ones (no conv reaches so far;
+    float64, since an untrained GRU's memory fades below float32 rounding within a few dozen frames)."""
+
+    def reach(options: dict) -> float:
+        net = STFTUNet(STFTUNetConfig(preset="tiny", **options), cond_dim=COND_DIM).double()
+        with torch.no_grad():
+            net.output_conv.weight.normal_()
+        x, sigma, cond = (t.double() for t in inputs(800, 1))
+        late = x.clone()
+        late[..., -100:] += 1.0
+        return float((net(late, sigma, cond) - net(x, sigma, cond))[..., :100].abs().max())
+
+    assert reach({"time_rnn_layers": 1}) > 0
+    assert reach({}) == 0.0
+
+
+def test_waveform_branch_starts_at_zero_and_adds_a_full_rate_path() -> None:
+    """Off by default; when on, the output is still 0 at initialisation and the branch's gradient flows."""
+    net = STFTUNet(STFTUNetConfig(preset="tiny", waveform_dilations=[1, 2, 4], waveform_width=4), cond_dim=COND_DIM)
+    x, sigma, cond = inputs(300)
+    assert float(net(x, sigma, cond).abs().max()) == 0.0
+    with torch.no_grad():
+        net.waveform.output_conv.weight.normal_()
+    net(x, sigma, cond).square().sum().backward()
+    grad = net.waveform.input_conv.weight.grad
+    assert grad is not None and float(grad.abs().sum()) > 0
+    assert not hasattr(STFTUNet(STFTUNetConfig(preset="tiny"), cond_dim=COND_DIM), "waveform")
+
+
 @pytest.mark.parametrize(
     ("options", "message"),
     [

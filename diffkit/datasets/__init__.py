@@ -75,6 +75,7 @@ class Dataset(Protocol):
 def components() -> list[ComponentSpec]:
     """Built-in datasets."""
     from diffkit.datasets.folder import FolderConfig, folder_dataset
+    from diffkit.datasets.fsdd import FsddConfig, fsdd_dataset
     from diffkit.datasets.manifest import ManifestConfig, manifest_dataset
     from diffkit.datasets.synthetic import SyntheticConfig, SyntheticDataset
     from diffkit.datasets.tut2016 import Tut2016Config, tut2016_dataset
@@ -105,6 +106,14 @@ def components() -> list[ComponentSpec]:
             Tut2016Config,
             "TUT Acoustic Scenes 2016 (DCASE 2016 task 1): 15 scenes, 30 s segments, 4 folds.",
             example={"root": str(SAMPLE_DATA / "tut2016")},
+        ),
+        ComponentSpec(
+            "dataset",
+            "fsdd",
+            fsdd_dataset,
+            FsddConfig,
+            "Free Spoken Digit Dataset: 'zero'…'nine' spoken by six speakers, 8 kHz; test = recordings 0–4.",
+            example={"root": str(SAMPLE_DATA / "fsdd")},
         ),
         ComponentSpec(
             "dataset",

@@ -14,7 +14,7 @@ from diffkit.datasets.splits import check_split
 from diffkit.errors import AudioError
 
 
-class FileDatasetConfig(StrictConfig):
+class FileLoadConfig(StrictConfig):
     """Options every file-backed dataset shares: level normalisation and bad-file policy."""
 
     model_config = ConfigDict(**StrictConfig.model_config, allow_inf_nan=False)
@@ -24,6 +24,11 @@ class FileDatasetConfig(StrictConfig):
     )
     peak: float = Field(DEFAULT_PEAK, gt=0.0, le=1.0, description="Target peak of 'peak' normalisation.")
     strict: bool = Field(False, description="Raise on the first bad file instead of skipping it.")
+
+
+class FileDatasetConfig(FileLoadConfig):
+    """File-backed datasets whose valid split is a seeded share of the training files."""
+
     valid_fraction: float = Field(
         0.1, ge=0.0, lt=1.0, description="Share of the training files held out (per class) as 'valid'."
     )
@@ -41,7 +46,7 @@ class FileDataset:
         *,
         sample_rate: int,
         split: str,
-        config: FileDatasetConfig,
+        config: FileLoadConfig,
     ) -> None:
         self.name = name
         self.split = check_split(split)

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from diffkit.evaluation.class_table import markdown_lines as class_table_lines
+
 PAPER_NOTE = (
     "FD and LS are computed with OpenL3 (env, mel256, 512-d, openl3 0.4 front-end) at 48 kHz, as in the "
     "paper's Table 1; compare systems at equal n."
@@ -37,6 +39,8 @@ METRIC_COLUMNS = (
     MetricColumn("KAD ↓", "kad", "kad", 2),
     MetricColumn("LS ↑", "logit-score", "ls", 2),
     MetricColumn("Label acc. ↑", "logit-score", "label_accuracy", 1, percent=True),
+    MetricColumn("Voicing", "voicing", "voicing", 2),
+    MetricColumn("Floor (dBFS)", "floor-db", "floor_db", 1),
 )
 
 
@@ -147,7 +151,8 @@ def _reference_sentence(reference: dict[str, Any]) -> str:
 
 
 def markdown(results: dict[str, Any]) -> str:
-    """The Markdown report: the summary table and its notes, then every metric of every row, then warnings."""
+    """The Markdown report: the summary table and its notes, the per-class voicing / floor tables, then every metric
+    (a line per key, a column per row), then warnings."""
     embedder = results["embedder"]
     reference = results["reference"]
     lines = ["# Evaluation", ""]
@@ -163,12 +168,14 @@ def markdown(results: dict[str, Any]) -> str:
     notes = table_notes(results)
     if notes:
         lines += [""] + [f"- {note}" for note in notes]
+    lines += class_table_lines(results)
     keys = sorted({key for row in results["rows"] for key in row["metrics"]})
     if keys:
-        lines += ["", "## All metrics", "", "| System | " + " | ".join(keys) + " |", "|" + "---|" * (len(keys) + 1)]
-        for row in results["rows"]:
-            cells = [_number(row["metrics"].get(key), 4) for key in keys]
-            lines.append(f"| {row['name']} | " + " | ".join(cells) + " |")
+        names = [row["name"] for row in results["rows"]]
+        lines += ["", "## All metrics", "", "| Metric | " + " | ".join(names) + " |", "|" + "---|" * (len(names) + 1)]
+        for key in keys:
+            cells = [_number(row["metrics"].get(key), 4) for row in results["rows"]]
+            lines.append(f"| {key} | " + " | ".join(cells) + " |")
     warned = [(row["name"], message) for row in results["rows"] for message in row.get("warnings", [])]
     if warned:
         lines += ["", "## Warnings", ""] + [f"- {name}: {message}" for name, message in warned]

@@ -10,7 +10,8 @@ Protocol (every ``metric`` component):
 - optional ``requires: set[str]`` (default empty): what the *data* must provide, checked by the evaluation
   for every row before ``compute`` is called. ``"labels"``: the evaluated clips carry class labels;
   ``"reference-labels"``: the reference clips do; ``"conditions"``: every evaluated clip's sidecar records the
-  condition it was generated for; ``"attribute:<name>"``: every such record has a numeric ``<name>``. A
+  condition it was generated for; ``"attribute:<name>"``: every such record has a numeric ``<name>``;
+  ``"audio"``: every clip path of both sets is an audio file (metrics that measure the audio itself). A
   metric whose requirement a row cannot meet is skipped for that row and the reason is recorded in
   ``evaluation.json`` (``skipped``) and shown in the reports — never a crash, never a silent gap.
 - optional ``uses_reference: bool`` (default True): False for a metric that never reads ``reference`` (e.g.
@@ -31,7 +32,9 @@ A metric decides which level it works on (``fd``: frames by default; ``kad``, ``
 clips). Built-ins: ``fd`` (Fréchet distance, bootstrap CI, optional FD∞ and per-class FD), ``kad`` (kernel
 audio distance, bootstrap CI), ``prdc`` (precision, recall, density, coverage, k = 5) and ``logit-score``
 (LS with a trained MLP classifier, plus label adherence with a bootstrap CI) and ``attribute-adherence``
-(requested vs measured attribute values; reads the clips' audio and sidecars). Bootstrap intervals resample
+(requested vs measured attribute values; reads the clips' audio and sidecars), ``voicing`` (share of periodic
+active frames) and ``floor-db`` (quiet-frame level in dBFS), both measured on the clips' audio per class for the
+evaluated and the reference set (``diffkit.audio.frame_measures``). Bootstrap intervals resample
 clips with replacement (``diffkit.metrics.bootstrap``).
 """
 
@@ -56,9 +59,11 @@ def components() -> list[ComponentSpec]:
     """Built-in metrics."""
     from diffkit.metrics.attribute_adherence import AttributeAdherence, AttributeAdherenceConfig
     from diffkit.metrics.fd import FDConfig, FrechetDistance
+    from diffkit.metrics.floor_db import FloorDB, FloorDBConfig
     from diffkit.metrics.kad import KADConfig, KernelAudioDistance
     from diffkit.metrics.logit_score import LogitScore, LogitScoreConfig
     from diffkit.metrics.prdc import PRDC, PRDCConfig
+    from diffkit.metrics.voicing import Voicing, VoicingConfig
 
     return [
         ComponentSpec(
@@ -95,5 +100,19 @@ def components() -> list[ComponentSpec]:
             AttributeAdherence,
             AttributeAdherenceConfig,
             "Requested vs measured attribute (the conditioner's own feature function): MAE, bias, Pearson r.",
+        ),
+        ComponentSpec(
+            "metric",
+            "voicing",
+            Voicing,
+            VoicingConfig,
+            "Share of active 40 ms frames that are periodic (autocorrelation > 0.6 at 70–1000 Hz), per class.",
+        ),
+        ComponentSpec(
+            "metric",
+            "floor-db",
+            FloorDB,
+            FloorDBConfig,
+            "Quiet-frame level: 10th percentile of 20 ms frame levels (dBFS) per class, generated vs reference.",
         ),
     ]

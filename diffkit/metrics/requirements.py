@@ -3,12 +3,14 @@
 Requirement names: ``labels`` (the evaluated clips carry class labels), ``reference-labels`` (the reference
 clips do), ``conditions`` (every evaluated clip's sidecar records the condition it was generated for),
 ``attribute:<name>`` (every evaluated clip's condition record has a field ``<name>``, numeric or ``None`` — a
-request for no value, which the metric leaves out and counts — and at least one clip has a number).
+request for no value, which the metric leaves out and counts — and at least one clip has a number), ``audio`` (every
+clip of both sets is an audio file on disk: metrics that measure the audio itself, such as ``voicing``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from diffkit.metrics.embedding_set import EmbeddingSet
@@ -53,7 +55,18 @@ def _attribute(requirement: str, _: EmbeddingSet, generated: EmbeddingSet) -> st
     return None
 
 
+def _audio(_: str, reference: EmbeddingSet, generated: EmbeddingSet) -> str | None:
+    missing = [path for path in (*reference.paths, *generated.paths) if not Path(path).is_file()]
+    if missing:
+        return (
+            f"measures the clips' audio, but {len(missing)} clip path(s) are not files (e.g. {missing[0]!r}); "
+            "evaluate folders of audio files"
+        )
+    return None
+
+
 CHECKS: dict[str, Check] = {
+    "audio": _audio,
     "labels": _labels,
     "reference-labels": _reference_labels,
     "conditions": _conditions,

@@ -45,6 +45,22 @@ class FrequencyRecurrence(nn.Module):
         return out.reshape(batch, frames, channels, bins).permute(0, 2, 3, 1)
 
 
+class TimeRecurrence(nn.Module):
+    """The biGRU bottleneck run along time, once per frequency bin: a clip-wide view of each band, so a line keeps
+    its frequency and level from start to end (the GBlock UNet's bottleneck does the same on the waveform)."""
+
+    def __init__(self, channels: int, layers: int) -> None:
+        super().__init__()
+        self.rnn = RecurrentBottleneck(channels, layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``x[B, C, F, N]`` → ``[B, C, F, N]``."""
+        batch, channels, bins, frames = x.shape
+        along_time = x.permute(0, 2, 1, 3).reshape(batch * bins, channels, frames)
+        out = self.rnn(along_time)
+        return out.reshape(batch, bins, channels, frames).permute(0, 2, 1, 3)
+
+
 def downsample(in_ch: int, out_ch: int) -> nn.Conv2d:
     """Strided 4×4 conv halving frequency and time exactly (even sizes), as the GBlock's ÷2 kernel S + 2⌈S/2⌉."""
     return nn.Conv2d(in_ch, out_ch, 4, stride=2, padding=1)

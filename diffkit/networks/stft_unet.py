@@ -39,8 +39,15 @@ import torch.nn.functional as F
 from torch import nn
 
 from diffkit.networks.film import film_vector
+from diffkit.networks.full_rate_stack import WaveformBranch
 from diffkit.networks.sigma_embedding import SigmaEmbedding
-from diffkit.networks.spectrogram_blocks import FrequencyDilatedBlock, FrequencyRecurrence, downsample, upsample
+from diffkit.networks.spectrogram_blocks import (
+    FrequencyDilatedBlock,
+    FrequencyRecurrence,
+    TimeRecurrence,
+    downsample,
+    upsample,
+)
 from diffkit.networks.stft_representation import STFTRepresentation
 from diffkit.networks.stft_unet_config import PRESETS, STFTArchitecture, STFTUNetConfig
 
@@ -72,8 +79,13 @@ class STFTUNet(nn.Module):
         self.encoder = nn.ModuleList(level(width) for width in widths)
         self.down = nn.ModuleList(downsample(widths[k], widths[k + 1]) for k in range(len(widths) - 1))
         self.bottleneck = FrequencyRecurrence(widths[-1], arch.rnn_layers) if arch.rnn_layers else nn.Identity()
+        self.time_bottleneck = (
+            TimeRecurrence(widths[-1], arch.time_rnn_layers) if arch.time_rnn_layers else nn.Identity()
+        )
         self.up = nn.ModuleList(upsample(widths[k + 1], widths[k]) for k in reversed(range(len(widths) - 1)))
         self.decoder = nn.ModuleList(level(widths[k]) for k in reversed(range(len(widths) - 1)))
+        if arch.waveform_dilations:
+            self.waveform = WaveformBranch(channels, arch.waveform_width, arch.waveform_dilations, film_dim)
         self.output_conv = nn.Conv2d(widths[0], 2 * channels, 3, padding=1)
         nn.init.zeros_(self.output_conv.weight)
         nn.init.zeros_(self.output_conv.bias)
@@ -102,10 +114,11 @@ class STFTUNet(nn.Module):
                 h = self.down[k - 1](h)
             for block in blocks:
                 h = block(h, film)
-        h = self.bottleneck(h)
+        h = self.time_bottleneck(self.bottleneck(h))
         for up, blocks in zip(self.up, self.decoder, strict=True):
             h = up(h) + skips.pop()
             for block in blocks:
                 h = block(h, film)
         out = self.output_conv(h)[..., :bins, :frames]
-        return self.representation.synthesise(out, x.shape[-1])
+        n = self.representation.synthesise(out, x.shape[-1])
+        return n + self.waveform(x, film) if self.arch.waveform_dilations else n

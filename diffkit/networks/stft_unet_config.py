@@ -24,6 +24,9 @@ class STFTArchitecture:
     fourier_scale: float
     sigma_mlp: tuple[int, ...]
     signal_phase: bool = False
+    time_rnn_layers: int = 0
+    waveform_dilations: tuple[int, ...] = ()
+    waveform_width: int = 16
 
 
 PRESETS: dict[str, STFTArchitecture] = {
@@ -79,6 +82,18 @@ class STFTUNetConfig(StrictConfig):
     sigma_mlp: list[PositiveInt] | None = Field(
         None, min_length=1, description="Widths of the σ MLP layers; the last is the width of g."
     )
+    time_rnn_layers: NonNegativeInt | None = Field(
+        None,
+        description="Layers of a biGRU along time at the coarsest level, after the one along frequency (0: none): "
+        "lines keep their frequency and level over the whole clip.",
+    )
+    waveform_dilations: list[PositiveInt] | None = Field(
+        None,
+        max_length=32,
+        description="Dilations of a small full-rate waveform branch on [x, x / local RMS] added to the output "
+        "(empty: none). It gives the network a sample-level path, which cancels the noise in pauses (the hiss floor).",
+    )
+    waveform_width: PositiveInt | None = Field(None, description="Channels of the waveform branch.")
     signal_phase: bool | None = Field(
         None,
         description="Refer every frame's phase to the signal's start (phase-vocoder view): a steady partial is then "

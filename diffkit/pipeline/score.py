@@ -68,13 +68,18 @@ class GuidedScore:
             unconditional = self.network(x, sigmas, self.null)
         return self.guidance.combine(conditional, unconditional, sigma)
 
+    def _threshold(self, denoised: torch.Tensor, sigma: float) -> torch.Tensor:
+        if getattr(self.thresholding, "sigma_aware", False):
+            return self.thresholding(denoised, sigma)
+        return self.thresholding(denoised)
+
     def denoise(self, x: torch.Tensor, sigma: float) -> torch.Tensor:
         """The thresholded denoised estimate x + σ·n."""
-        return self.thresholding(x + sigma * self.output(x, sigma))
+        return self._threshold(x + sigma * self.output(x, sigma), sigma)
 
     def __call__(self, x: torch.Tensor, sigma: float) -> torch.Tensor:
         """S̃(x, σ) = (threshold(x + σ·n) − x) / σ²."""
         n = self.output(x, sigma)
         if self.thresholding.is_identity:
             return n / sigma
-        return (self.thresholding(x + sigma * n) - x) / sigma**2
+        return (self._threshold(x + sigma * n, sigma) - x) / sigma**2

@@ -1,5 +1,5 @@
-"""Gathering what a run produced (clips with sidecars, loss curve, metric rows, the reference clips per class
-for the spectrogram grid) for the report."""
+"""Gathering what a run produced (clips with sidecars, loss curve, metric rows, per-class voicing / floor tables, the
+reference clips per class for the spectrogram grid) for the report."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from diffkit.errors import DiffkitError
+from diffkit.evaluation.class_table import class_tables
 from diffkit.evaluation.files import list_audio_files
 from diffkit.evaluation.results_tables import table_columns, table_notes, table_row
 
@@ -23,6 +24,7 @@ class RunArtifacts:
     metric_rows: list[dict[str, str]] = field(default_factory=list)
     metric_columns: list[str] = field(default_factory=list)
     metric_notes: list[str] = field(default_factory=list)
+    class_tables: list[tuple[str, list[str], list[list[str]]]] = field(default_factory=list)
     reference_clips: dict[str, list[Path]] = field(default_factory=dict)
     grid: Path | None = None
 
@@ -36,7 +38,8 @@ class RunArtifacts:
 
 
 def collect(root: Path, samples_dir: Path, metrics_json: Path | None = None) -> RunArtifacts:
-    """Clips from their sidecars, the newest loss-curve PNG, and the Table-1-shaped rows if evaluation ran."""
+    """Clips from their sidecars, the newest loss-curve PNG, and the Table-1-shaped rows and per-class voicing /
+    floor tables if evaluation ran."""
     artifacts = RunArtifacts(root=root)
     for sidecar in sorted(samples_dir.glob("*/*.json")):
         record = json.loads(sidecar.read_text())
@@ -51,6 +54,7 @@ def collect(root: Path, samples_dir: Path, metrics_json: Path | None = None) -> 
         artifacts.metric_columns = columns
         artifacts.metric_rows = [dict(zip(columns, table_row(row, columns), strict=True)) for row in results["rows"]]
         artifacts.metric_notes = table_notes(results)
+        artifacts.class_tables = class_tables(results)
         folder = results["reference"]["folder"]
         artifacts.reference_clips = reference_by_label(Path(folder)) if folder else {}
     return artifacts

@@ -1,5 +1,5 @@
 """Markdown and self-contained HTML reports: the real-vs-generated spectrogram grid, loss curve, metric table with
-its notes, then a player and spectrogram per clip."""
+its notes, the per-class voicing / floor tables, then a player and spectrogram per clip."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from diffkit.evaluation.class_table import CAPTION as CLASS_CAPTION
+from diffkit.evaluation.class_table import TITLE as CLASS_TITLE
 from diffkit.report.collect import RunArtifacts
 
 GRID_CAPTION = (
@@ -45,6 +47,11 @@ def render_markdown(artifacts: RunArtifacts, title: str, where: Path, summary: d
         lines += ["| " + " | ".join(_cell(row.get(c, "")) for c in cols) + " |" for row in artifacts.metric_rows]
         if artifacts.metric_notes:
             lines += [""] + [f"- {note}" for note in artifacts.metric_notes]
+    if artifacts.class_tables:
+        lines += ["", f"## {CLASS_TITLE}", "", CLASS_CAPTION]
+        for name, headers, rows in artifacts.class_tables:
+            lines += ["", f"**{name}**", "", "| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+            lines += ["| " + " | ".join(cells) + " |" for cells in rows]
     if artifacts.clips:
         lines += ["", "## Generated clips", "", "| condition | seed | audio | spectrogram |", "|---|---|---|---|"]
         for clip in artifacts.clips:
@@ -96,6 +103,12 @@ def render_html(artifacts: RunArtifacts, title: str, where: Path, summary: dict[
         parts.append("</table>")
         if artifacts.metric_notes:
             parts.append("<ul>" + "".join(f"<li>{esc(note)}</li>" for note in artifacts.metric_notes) + "</ul>")
+    if artifacts.class_tables:
+        parts.append(f"<h2>{esc(CLASS_TITLE)}</h2><p>{esc(CLASS_CAPTION)}</p>")
+        for name, headers, rows in artifacts.class_tables:
+            parts.append(f"<h3>{esc(name)}</h3><table><tr>" + "".join(f"<th>{esc(h)}</th>" for h in headers) + "</tr>")
+            parts += ["<tr>" + "".join(f"<td>{esc(cell)}</td>" for cell in cells) + "</tr>" for cells in rows]
+            parts.append("</table>")
     if artifacts.clips:
         parts.append(
             "<h2>Generated clips</h2><table><tr><th>condition</th><th>seed</th><th>audio</th><th>spectrogram</th></tr>"

@@ -130,11 +130,15 @@ def check_guidance(guidance: Any) -> None:
 
 
 def check_thresholding(thresholding: Any) -> None:
-    """Shape kept; audio already inside [−1, 1] passes unchanged."""
+    """Shape kept; audio already inside [−1, 1] passes unchanged (without a σ); σ-aware ones stay finite at any σ."""
     inside = torch.rand(3, 1, 64) * 1.8 - 0.9
     torch.testing.assert_close(thresholding(inside), inside)
     loud = torch.randn(3, 1, 64) * 5
     assert thresholding(loud).shape == loud.shape
+    if getattr(thresholding, "sigma_aware", False):
+        for sigma in (1e-5, 1e-2, 1.0, 50.0):
+            out = thresholding(loud, sigma)
+            assert out.shape == loud.shape and torch.isfinite(out).all(), f"non-finite or reshaped output at σ={sigma}"
 
 
 def check_sampler(sampler: Any) -> None:

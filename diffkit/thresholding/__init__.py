@@ -4,6 +4,9 @@ Protocol (every ``thresholding`` component):
 
 - ``__call__(denoised: Tensor[B, C, T]) -> Tensor[B, C, T]``: per-example mapping of x̂0.
 - ``is_identity``: bool; True lets the score function skip the round trip through x̂0.
+- optional ``sigma_aware``: bool (default False); when True the score function calls
+  ``__call__(denoised, sigma)`` with the level σ of the step, so a component can act only at some levels (the
+  ``spectral-gate`` removes what the noise level explains, below σ_gate).
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ def components() -> list[ComponentSpec]:
     from diffkit.thresholding.dynamic import DynamicThresholding, DynamicThresholdingConfig
     from diffkit.thresholding.none import NoThresholding, NoThresholdingConfig
     from diffkit.thresholding.percentile import PercentileThresholding, PercentileThresholdingConfig
+    from diffkit.thresholding.spectral_gate import SpectralGate, SpectralGateConfig
 
     return [
         ComponentSpec(
@@ -60,4 +64,11 @@ def components() -> list[ComponentSpec]:
             "Imagen dynamic thresholding at percentile p.",
         ),
         ComponentSpec("thresholding", "none", NoThresholding, NoThresholdingConfig, "Leave x̂0 unchanged."),
+        ComponentSpec(
+            "thresholding",
+            "spectral-gate",
+            SpectralGate,
+            SpectralGateConfig,
+            "Below σ_gate, remove STFT bins of x̂0 that the step's noise level explains (clean pauses, no hiss floor).",
+        ),
     ]
