@@ -198,3 +198,35 @@ def test_balanced_subset_keeps_every_class() -> None:
     assert balanced_subset(labels, None) == list(range(7))
     assert balanced_subset(labels, 4) == [0, 1, 4, 6]
     assert sorted({labels[i] for i in balanced_subset(labels, 3)}) == [0, 1, 2]
+
+
+def test_plugins_json_and_no_truncation_when_piped() -> None:
+    """`diffkit plugins --json` lists every component with its distribution and version; piped (not a TTY) the
+    table is never wrapped to 80 columns nor are names cut (`bootstr…`)."""
+    code, output = invoke("plugins", "--json")
+    assert code == 0, output
+    data = json.loads(output)
+    entry = next(c for c in data["components"] if c["name"] == "consistent-langevin")
+    assert entry["kind"] == "sampler" and entry["distribution"] == "diffkit" and "alpha" in entry["options"]
+    assert {"conflicts", "problems"} <= set(data)
+    code, output = invoke("plugins", "--describe")
+    assert code == 0 and "…" not in output
+    longest = max(data["components"], key=lambda c: len(c["description"]))
+    assert longest["description"] in output.replace("\n", "") or longest["description"][:60] in output
+
+
+def test_sample_chooses_or_switches_off_thresholding(tmp_path: Path, model_file: Path) -> None:
+    """--thresholding NAME replaces the model's thresholding (none switches it off); --thresholding-option sets
+    its options; the sidecar records what was used; a bad option names the flag's key."""
+    base = ["sample", "-c", str(model_file), "-l", "tone", "--seconds", "0.02", "--steps", "2"]
+    code, output = invoke(*base, "--thresholding", "none", "--out", str(tmp_path / "a"))
+    assert code == 0, output
+    assert json.loads(next((tmp_path / "a").rglob("*.json")).read_text())["thresholding"] == {"name": "none"}
+    code, output = invoke(
+        *base, "--thresholding", "percentile", "--thresholding-option", "percentile=0.9", "--out", str(tmp_path / "b")
+    )
+    assert code == 0, output
+    recorded = json.loads(next((tmp_path / "b").rglob("*.json")).read_text())["thresholding"]
+    assert recorded["name"] == "percentile" and recorded["percentile"] == 0.9
+    code, output = invoke(*base, "--thresholding-option", "nope=1", "--out", str(tmp_path / "c"))
+    assert code == 2 and "nope" in output

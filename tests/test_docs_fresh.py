@@ -148,3 +148,24 @@ def test_model_rows_render_enums_nested_models_required_and_computed_defaults() 
         "size": ("`int`", "**required**", "Required."),
         "area": ("`int`", "computed from the other options", "Computed."),
     }
+
+
+def test_step_and_every_protocol_are_in_the_reference(pages: dict[str, str]) -> None:
+    """Step's fields, each described in its docstring, and every kind's typing.Protocol members are generated into
+    components.md — a field added to Step without a description fails here."""
+    import dataclasses
+
+    from diffkit.docgen.components import kind_modules
+    from diffkit.docgen.protocols import protocols, undocumented_fields
+    from diffkit.samplers.base import Step
+
+    assert undocumented_fields(Step) == []
+    page = pages["components.md"]
+    assert "Fields of `diffkit.samplers.base.Step`" in page
+    for field in dataclasses.fields(Step):
+        assert f"| `{field.name}` |" in page
+    for module in kind_modules().values():
+        for cls in protocols(module):
+            assert f"Members of `{module.__name__}.{cls.__name__}`" in page
+            for name in [*getattr(cls, "__annotations__", {}), *(n for n in vars(cls) if n == "__call__")]:
+                assert f"| `{name}` |" in page

@@ -13,7 +13,7 @@ import torch
 from typer.testing import CliRunner
 
 from diffkit import Pipeline
-from diffkit.audio import load_audio, normalize_peak
+from diffkit.audio import load_audio
 from diffkit.cli.main import app
 from diffkit.recipes.loader import validate_recipe
 from tests.conftest import tiny_config
@@ -51,8 +51,8 @@ def test_inpaint_writes_the_clip_sidecar_and_spectrogram(files: dict[str, Path],
     wav = out / "tone" / "tone_001.wav"
     written, rate = sf.read(str(wav), dtype="float32")
     assert rate == 8000 and written.shape == (400,)  # --seconds is ignored: the file fixes the length
-    # mono mix, resampled to 8 kHz, peak-normalised: kept exactly (up to 16-bit PCM) outside the spans
-    expected = normalize_peak(load_audio(files["tone"], 8000))[0].numpy()
+    # mono mix, resampled to 8 kHz, at the file's own level: kept exactly (up to 16-bit PCM) outside the spans
+    expected = load_audio(files["tone"], 8000)[0].numpy()
     kept = np.ones(400, dtype=bool)
     kept[80:160] = kept[320:] = False
     np.testing.assert_allclose(written[kept], expected[kept], atol=1 / 32768)
@@ -78,11 +78,40 @@ def test_continue_extends_to_the_total_duration(files: dict[str, Path], tmp_path
     assert code == 0, output
     written, _ = sf.read(str(out / "noise" / "noise_000.wav"), dtype="float32")
     assert written.shape == (640,)
-    expected = normalize_peak(load_audio(files["tone"], 8000))[0].numpy()
+    expected = load_audio(files["tone"], 8000)[0].numpy()  # the file's own level, not normalised
     np.testing.assert_allclose(written[:400], expected, atol=1 / 32768)
     context = json.loads((out / "noise" / "noise_000.json").read_text())["context"]
     assert context["mode"] == "continue" and context["generated_seconds"] == [[0.05, 0.08]]
     assert (context["resample"], context["jump"]) == (2, 2)
+
+
+@pytest.mark.parametrize("peak", [0.05, 0.5, 1.0])
+@pytest.mark.parametrize("mode", ["inpaint", "continue"])
+def test_the_kept_audio_comes_back_at_the_inputs_own_level(
+    files: dict[str, Path], tmp_path: Path, peak: float, mode: str
+) -> None:
+    """A quiet (peak 0.05) or loud (0.5, full-scale) 16-bit recording at the model's rate: the kept samples of the
+    result equal the input sample for sample (to 16-bit precision), not its peak-normalised copy."""
+    rng = np.random.default_rng(0)
+    recording = rng.uniform(-1, 1, 400) * np.hanning(400) + 0.3 * np.sin(np.arange(400) / 5)
+    recording = np.round(peak * recording / np.abs(recording).max() * 32767) / 32768
+    source = tmp_path / f"rec-{peak}.wav"
+    sf.write(source, recording, 8000, subtype="PCM_16")
+    flags = ["--inpaint", str(source), "--mask", "0.02:0.03"] if mode == "inpaint" else ["--continue", str(source)]
+    out = tmp_path / "out"
+    code, output = invoke(
+        "sample", "-c", str(files["model"]), "-l", "tone", "--steps", "2", "--seconds", "0.08", "--out", str(out),
+        *flags,
+    )  # fmt: skip
+    assert code == 0, output
+    written, _ = sf.read(str(out / "tone" / "tone_000.wav"), dtype="float64")
+    kept = np.ones(written.shape[0], dtype=bool)
+    if mode == "inpaint":
+        kept[160:240] = False
+    else:
+        kept[400:] = False
+    assert np.abs(written[kept] - recording[kept[:400]]).max() <= 1 / 32768
+    assert float(np.abs(written[kept]).max()) <= peak + 1 / 32768  # never the 0.95-normalised copy
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ import csv
 import json
 from pathlib import Path
 
+import torch
 from typer.testing import CliRunner
 
 from diffkit.cli.main import app
@@ -109,3 +110,66 @@ def test_loudness_recipe_runs_in_smoke_mode_and_reports_adherence(tmp_path: Path
     assert rows[0]["metrics"]["loudness_mae"] >= 0
     assert "attribute-adherence" in rows[1]["skipped"]  # the real-data row has no requests
     assert "loudness=-20" in (run / "report" / "report.md").read_text()
+
+
+def test_missing_loudness_trains_samples_and_is_left_out_of_adherence(tmp_path: Path) -> None:
+    """Clips whose manifest cell says ``none`` train the attributes conditioner's missing embedding; a request
+    ``loudness=none`` samples unconditionally (the null token); attribute-adherence counts those clips as missing and
+    compares only the numeric requests."""
+    rows = []
+    for k in range(8):
+        path = write_tone(tmp_path / "clips" / f"{k}.wav", seconds=0.1, sample_rate=8000, freq=200 + 50 * k)
+        rows.append([f"clips/{path.name}", "tone", "none" if k % 3 == 0 else ""])  # empty: measured from the audio
+    manifest = tmp_path / "clips.csv"
+    with manifest.open("w", newline="") as handle:
+        csv.writer(handle).writerows([["path", "label", "loudness"], *rows])
+    recipe = tmp_path / "missing.yaml"
+    recipe.write_text(
+        f"""name: missing-loudness
+output_dir: {tmp_path / "run"}
+model:
+  sample_rate: 8000
+  network: {{name: gblock-unet, preset: tiny}}
+  conditioner: {{name: attributes, attributes: [loudness], dim: 8}}
+dataset: {{name: manifest, csv: {manifest}, valid_fraction: 0.25, test_fraction: 0.25}}
+train: {{steps: 2}}
+sample:
+  conditions: [{{loudness: -20}}, {{loudness: null}}]
+evaluate:
+  embedder: mel-stats
+  metrics: [{{name: attribute-adherence, attributes: [loudness]}}]
+"""
+    )
+    result = runner.invoke(app, ["run", str(recipe), "--smoke"])
+    assert result.exit_code == 0, result.output
+    run = tmp_path / "run-smoke"
+    assert sorted(p.name for p in (run / "samples").iterdir()) == ["loudness=-20", "loudness=none"]
+    sidecar = json.loads(next((run / "samples" / "loudness=none").glob("*.json")).read_text())
+    assert sidecar["condition"] == {"loudness": None}
+    metrics = json.loads((run / "evaluate" / "evaluation.json").read_text())["rows"][0]["metrics"]
+    assert metrics["loudness_missing"] == 1.0 and metrics["loudness_n"] == 1.0
+    model = run / "train" / "model.safetensors"
+    out = tmp_path / "cli"
+    requests = ["--condition", "loudness=none", "--condition", "loudness=-30"]
+    sizes = ["--steps", "2", "--seconds", "0.05", "-n", "2"]
+    result = runner.invoke(app, ["sample", "-c", str(model), *requests, *sizes, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(next((out / "loudness=none").glob("*.json")).read_text())["condition"] == {"loudness": None}
+    from diffkit import Pipeline, evaluate_folders
+
+    loaded = Pipeline.load(model)
+    with torch.no_grad():
+        vectors = loaded.conditioner(loaded.conditioner.prepare([{"loudness": None}]))
+    torch.testing.assert_close(vectors, loaded.conditioner.null(1))
+    results = evaluate_folders(
+        None, {"model": out}, embedder="mel-stats", metrics=["attribute-adherence"],
+        metric_configs={"attribute-adherence": {"attributes": ["loudness"]}},
+    )  # fmt: skip  # no reference audio: adherence compares each clip with its own request
+    values = results["rows"][0]["metrics"]
+    assert values["loudness_missing"] == 2.0 and values["loudness_n"] == 2.0 and values["loudness_unmeasured"] == 0
+    result = runner.invoke(app, ["evaluate", "-g", str(out), "-e", "mel-stats", "-m", "attribute-adherence"])
+    assert result.exit_code == 0, result.output
+    assert "Reference: none" in (Path(evaluate_folders(None, {"m": out}, embedder="mel-stats",
+        metrics=["attribute-adherence"], out_dir=tmp_path / "ev")["files"]["markdown"])).read_text()  # fmt: skip
+    result = runner.invoke(app, ["evaluate", "-g", str(out), "-e", "mel-stats", "-m", "fd"])
+    assert result.exit_code == 2 and "fd compare(s) with reference audio: give --reference DIR" in result.output

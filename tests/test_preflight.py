@@ -115,3 +115,31 @@ def test_the_device_comes_from_the_one_resolver(monkeypatch: pytest.MonkeyPatch)
     on_gpu = recipe.model_copy(update={"train": recipe.train.model_copy(update={"device": "cuda:1"})})
     with pytest.raises(ConfigError, match=r"^train\.device: 'cuda:1' asked for"):
         _recipe_device(on_gpu)
+def test_a_failing_fit_data_is_named_by_its_component_never_another_key() -> None:
+    """A plugin conditioner whose fit_data raises on preflight's stand-in data: the run's estimate notes that
+    component and its message, and every other component (the edm objective's σ_d) is still fitted; in training the
+    same failure is a ConfigError naming the conditioner."""
+    from diffkit.pipeline.config import FitError, fit_to_data
+    from diffkit.registry import register_plugin
+    from tests import fussy_plugin
+
+    register_plugin(fussy_plugin, name="tests.fussy_plugin")
+    data = load_recipe(ROOT / "recipes" / "quickstart.yaml", smoke=True).model_dump(mode="json")
+    data["model"]["conditioner"] = {"name": "fussy-label"}
+    data["model"]["objective"] = {"name": "edm"}  # σ_d left null: fitted from the (stand-in) data
+    recipe = validate_recipe(data, "fussy")
+    estimate = estimate_recipe(recipe)
+    note = next(note for note in estimate.notes if "fussy-label" in note)
+    assert "conditioner 'fussy-label': fitting it to the training data failed: FussyError: needs at least 2" in note
+    assert not any("sigma_data" in text for text in estimate.notes)
+    with pytest.raises(FitError, match=r"^conditioner 'fussy-label': .*FussyError: needs at least 2 clips") as caught:
+        fit_to_data(recipe.model, _OneClip())
+    assert isinstance(caught.value, ConfigError) and isinstance(caught.value.__cause__, fussy_plugin.FussyError)
+
+
+class _OneClip:
+    classes = ("a",)
+    sample_rate = 8000
+
+    def __len__(self) -> int:
+        return 1

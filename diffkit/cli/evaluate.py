@@ -71,7 +71,8 @@ def _print_rows(results: dict[str, Any]) -> None:
 def evaluate(
     ctx: typer.Context,
     reference: Annotated[
-        Path | None, typer.Option("--reference", "-r", help="Folder of reference (real) audio.")
+        Path | None,
+        typer.Option("--reference", "-r", help="Folder of reference (real) audio; not needed by attribute-adherence."),
     ] = None,
     generated: Annotated[
         list[str] | None, typer.Option("--generated", "-g", help="DIR or NAME=DIR; repeatable.")
@@ -123,8 +124,11 @@ def evaluate(
     if ctx.invoked_subcommand is not None:
         return
     try:
-        if reference is None or (not generated and not real):
-            raise ConfigError("diffkit evaluate needs --reference DIR and at least one --generated DIR (or --real DIR)")
+        if not generated and not real:
+            raise ConfigError(
+                "diffkit evaluate needs at least one --generated DIR (or --real DIR), and --reference DIR for metrics "
+                "that compare with real audio (all but attribute-adherence)"
+            )
         if downsample_to is not None and downsample_to < 1:
             raise ConfigError(f"--downsample-to {downsample_to}: give a sample rate in Hz ≥ 1 (the paper uses 22050)")
         from diffkit.evaluation import evaluate_folders

@@ -73,6 +73,12 @@ def sample(
     guidance_option: list[str] | None = typer.Option(
         None, "--guidance-option", help="Guidance option KEY=VALUE (repeat), e.g. sigma_lo=0.05."
     ),
+    thresholding: str | None = typer.Option(
+        None, help="Thresholding component instead of the model's, e.g. none (switch it off), dynamic, static."
+    ),
+    thresholding_option: list[str] | None = typer.Option(
+        None, "--thresholding-option", help="Thresholding option KEY=VALUE (repeat), e.g. percentile=0.99."
+    ),
     seed: int = typer.Option(0, help="Clip i uses seed + i."),
     batch_size: int = typer.Option(8, min=1, help="Clips generated together."),
     out: Path = typer.Option(Path("samples"), "--out", "-o", help="Output folder."),
@@ -123,8 +129,11 @@ def sample(
     where = resolve_device(device, "--device")
     load = Pipeline.load if Path(checkpoint).is_file() else Pipeline.from_pretrained  # a file, or a folder / hub id
     pipeline = load(checkpoint, device=where)
-    components = {"sampler": sampler, "guidance": guidance_name}
-    pipeline.configure_sampling(**{kind: name for kind, name in components.items() if name})
+    components: dict[str, Any] = {"sampler": sampler, "guidance": guidance_name, "thresholding": thresholding}
+    threshold_options = parse_assignments(thresholding_option, "--thresholding-option")
+    if threshold_options:  # options for the chosen thresholding (or the model's own)
+        components["thresholding"] = {"name": thresholding or pipeline.sampling.thresholding.name, **threshold_options}
+    pipeline.configure_sampling(**{kind: choice for kind, choice in components.items() if choice})
     records = requested_conditions(pipeline, label, condition, conditions_file)
     init_audio = normalize_peak(load_checked_audio(init, pipeline.sample_rate)) if init is not None else None
     flags = (inpaint, mask, continue_from, seconds, resample, jump)

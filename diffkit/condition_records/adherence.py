@@ -1,9 +1,11 @@
-"""How closely measured attribute values follow the requested ones: mean absolute error, bias, Pearson r."""
+"""How closely measured attribute values follow the requested ones: mean absolute error, bias, Pearson r; missing
+values (``None``, requested or measured) are left out and counted."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -23,3 +25,28 @@ def adherence(requested: Sequence[float], measured: Sequence[float]) -> dict[str
         correlation = float(np.corrcoef(want, got)[0, 1])
     mae, bias = float(np.abs(error).mean()), float(error.mean())
     return {"mae": mae, "bias": bias, "correlation": correlation, "n": float(len(want))}
+
+
+def requested_vs_measured(
+    records: Sequence[Mapping[str, Any]], name: str, measure: Callable[[int], Any]
+) -> dict[str, float]:
+    """:func:`adherence` of field ``name`` over the clips whose record requested a number for it, plus ``missing``
+    (clips whose record says ``name`` has no value, ``None``: excluded) and ``unmeasured`` (clips whose audio the
+    feature finds no value in, ``measure(i)`` is None: excluded). Clips not asking for ``name`` are ignored."""
+    requested: list[float] = []
+    measured: list[float] = []
+    missing = unmeasured = 0
+    for index, record in enumerate(records):
+        value = record.get(name)
+        if name in record and value is None:
+            missing += 1
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        got = measure(index)
+        if got is None:
+            unmeasured += 1
+            continue
+        requested.append(float(value))
+        measured.append(float(got))
+    return {**adherence(requested, measured), "missing": float(missing), "unmeasured": float(unmeasured)}

@@ -23,9 +23,14 @@ FIELD_SEPARATOR = ";"
 MAX_SLUG = 96
 
 
+#: What ``--condition FIELD=…`` and manifest cells write for "no value" (case-insensitive).
+MISSING_WORDS = frozenset({"none", "null"})
+
+
 def _json_value(value: Any, where: str) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
-        raise ConditionError(f"{where}: {value!r} is not a finite number")
+        hint = "; write none (None in Python) for a missing value" if math.isnan(value) else ""
+        raise ConditionError(f"{where}: {value!r} is not a finite number{hint}")
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, list | tuple):
@@ -59,8 +64,11 @@ def to_records(items: Iterable[Any], where: str = "conditions") -> list[Conditio
 
 
 def scalar(text: str) -> Any:
-    """``"-20"`` → -20, ``"0.5"`` → 0.5, anything else stays a string (``"dog,rain"``, ``"-20 dB"``)."""
+    """``"-20"`` → -20, ``"0.5"`` → 0.5, ``"none"``/``"null"`` → None (no value), anything else stays a string
+    (``"dog,rain"``, ``"-20 dB"``)."""
     stripped = text.strip()
+    if stripped.lower() in MISSING_WORDS:
+        return None
     for parse in (int, float):
         try:
             value = parse(stripped)
@@ -121,6 +129,8 @@ def _safe(text: str) -> str:
 
 
 def _format(value: Any) -> str:
+    if value is None:
+        return "none"
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, float):

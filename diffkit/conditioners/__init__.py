@@ -5,6 +5,8 @@ Protocol (every ``conditioner`` component is an ``nn.Module``):
 - ``dim``: int, width of the condition vector the network receives.
 - ``prepare(conditions) -> Tensor``: validate raw conditions (a sequence, one per example) and turn
   them into a tensor the module can batch and move between devices; bad input raises ConditionError.
+  ``None`` for an example (or for a field of its record) is a *missing value* — "no value", never an error;
+  :class:`NullTokenMixin`'s ``null_where`` turns an example with no value at all into the null vector.
 - ``forward(prepared) -> Tensor[B, dim]``: the condition vectors.
 - ``null(batch) -> Tensor[B, dim]``: the unconditional ("null token") vectors used by guidance.
 - ``drop(cond, generator=None) -> Tensor[B, dim]``: training-time condition dropout (replace rows by
@@ -16,10 +18,12 @@ exactly how label conditioners and 0.1.0 models behave):
 
 - ``reads: tuple[str, ...]``: the fields of a *condition record* it reads (default ``("label",)``). A dataset gives
   every clip a record (``label`` = class name, a manifest's extra columns, …); users state requests the same way.
-- ``features: dict[str, Callable[[Tensor, int], float]]``: fields it derives from a clip's audio
-  (``feature(audio [C, T], sample_rate) -> float``), computed once per training clip at data-loading time and
-  cached; the same functions measure generated audio (metric ``attribute-adherence``, training previews).
-- ``from_record(record) -> raw condition``: what ``prepare`` receives for a record (default ``record["label"]``).
+- ``features: dict[str, Callable[[Tensor, int], float | None]]``: fields it derives from a clip's audio
+  (``feature(audio [C, T], sample_rate) -> float``, or ``None`` when the clip has no value; NaN is an error),
+  computed once per training clip at data-loading time and cached; the same functions measure generated audio
+  (metric ``attribute-adherence``, training previews).
+- ``from_record(record) -> raw condition``: what ``prepare`` receives for a record (default ``record["label"]``);
+  a field whose value is ``None`` is missing (:mod:`diffkit.condition_records.records`), passed on as ``None``.
   ``Pipeline.loss``/``sample`` accept records (mappings) anywhere they accept raw conditions.
 - ``default_conditions() -> list[dict] | None``: records to generate when a user names none (default: one
   ``{"label": name}`` per entry of a ``labels`` list; ``None`` makes ``diffkit sample`` ask for conditions).
@@ -95,3 +99,9 @@ class NullTokenMixin:
     def drop(self, cond: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         """Replace rows by the null token with probability ``dropout``."""
         return dropout_to_null(cond, self.null_token, self.config.dropout, generator)
+
+    def null_where(self, cond: torch.Tensor, missing: torch.Tensor) -> torch.Tensor:
+        """Rows whose condition has no value at all (``missing``, bool [B]) become the null token: asking for
+        nothing is the unconditional request, and a training clip without a value trains the null token."""
+        rows = missing.to(device=cond.device, dtype=torch.bool).unsqueeze(-1)
+        return torch.where(rows, self.null_token.to(cond).expand_as(cond), cond)

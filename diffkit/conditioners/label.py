@@ -13,6 +13,9 @@ from diffkit.conditioners import NullTokenMixin
 from diffkit.config import StrictConfig
 from diffkit.errors import ConditionError
 
+#: The id ``prepare`` gives a missing label (``None``).
+MISSING = -1
+
 
 class LabelConditionerConfig(StrictConfig):
     """Class names (their order fixes the ids), embedding width per class, and training dropout."""
@@ -51,19 +54,22 @@ class LabelConditioner(NullTokenMixin, nn.Module):
         self._ids = {name: index for index, name in enumerate(self.labels)}
 
     def prepare(self, conditions: Sequence[Any]) -> torch.Tensor:
-        """Label names or integer ids → LongTensor of ids; raises ConditionError naming the bad label."""
+        """Label names or integer ids → LongTensor of ids (−1 for ``None``: no label, the null token); raises
+        ConditionError naming the bad label."""
         if isinstance(conditions, torch.Tensor):
             conditions = conditions.tolist()
         ids = []
         for position, item in enumerate(conditions):
-            if isinstance(item, str):
+            if item is None:
+                ids.append(MISSING)
+            elif isinstance(item, str):
                 if item not in self._ids:
                     raise ConditionError(
                         f"unknown label {item!r} (item {position}); known labels: {', '.join(self.labels)}"
                     )
                 ids.append(self._ids[item])
             elif isinstance(item, int) and not isinstance(item, bool):
-                if not 0 <= item < len(self.labels):
+                if not (0 <= item < len(self.labels) or item == MISSING):
                     raise ConditionError(f"label id {item} (item {position}) is out of range 0..{len(self.labels) - 1}")
                 ids.append(item)
             else:
@@ -71,8 +77,9 @@ class LabelConditioner(NullTokenMixin, nn.Module):
         return torch.tensor(ids, dtype=torch.long)
 
     def forward(self, prepared: torch.Tensor) -> torch.Tensor:
-        """Ids [B] → embeddings [B, dim]."""
-        return self.embedding(prepared.to(self.embedding.weight.device))
+        """Ids [B] → embeddings [B, dim]; a missing label (−1) → the null token."""
+        ids = prepared.to(self.embedding.weight.device)
+        return self.null_where(self.embedding(ids.clamp(min=0)), ids == MISSING)
 
     def metadata(self) -> dict[str, Any]:
         """Class names, stored with the model so sampling by name works after training."""

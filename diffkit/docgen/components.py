@@ -17,6 +17,7 @@ from typing import Any
 from diffkit.builtins import plugins
 from diffkit.docgen.fields import HEADERS, model_rows
 from diffkit.docgen.markdown import GENERATED_NOTE, anchor, cell, code, docstring, prose, slug, table, value
+from diffkit.docgen.protocols import protocol_section
 from diffkit.errors import RegistryError
 from diffkit.registry import ComponentSpec, PluginWarning, Registry, kinds
 from diffkit.registry.registry import BUILTIN_DISTRIBUTION
@@ -112,6 +113,7 @@ def components_page(registry: Registry) -> str:
         if module is not None:
             parts.append(f"Protocol, from [`{module_path(module)}`](../../{module_path(module)}):")
             parts.append(_quote(prose(docstring(module.__doc__))))
+            parts.append(protocol_section(module))
         rows = [
             [
                 f"[{code(spec.name)}](recipe.md#{component_anchor(spec)})",

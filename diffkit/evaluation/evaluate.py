@@ -9,6 +9,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from diffkit.embedders import Embedder
 from diffkit.errors import ConfigError, DiffkitError
 from diffkit.evaluation.builders import build_embedder, build_metrics, embedder_identity, make_cache
@@ -16,6 +18,7 @@ from diffkit.evaluation.embedding import EmbeddedFolder, Progress, embed_files
 from diffkit.evaluation.files import list_audio_files
 from diffkit.evaluation.results_tables import parameters_label, rate_label, small_sample_flags, write_reports
 from diffkit.evaluation.subsample import equal_n as equalise
+from diffkit.metrics.embedding_set import EmbeddingSet
 from diffkit.metrics.requirements import metric_requirements, unmet_requirement
 from diffkit.runtime.threads import use_threads
 from diffkit.runtime.work import files_work
@@ -67,7 +70,7 @@ def _rows(generated: list[System], real: list[System], band_limit: int | None) -
 
 
 def evaluate_folders(
-    reference: FolderSpec,
+    reference: FolderSpec | None,
     generated: FolderSpec | Mapping[str, FolderSpec] | Sequence[System | FolderSpec],
     *,
     embedder: str | Embedder = "openl3",
@@ -91,9 +94,10 @@ def evaluate_folders(
     clips — the size of the smallest row's folder; larger folders are subsampled class-balanced with
     ``seed`` — while the reference is used whole. A metric whose ``requires`` a row cannot meet is skipped
     for that row, with the reason in ``row["skipped"]``; FD/KAD values from n ≤ d vectors are listed in
-    ``row["flags"]``. Embeddings are cached per file under ``cache_dir`` (default ``<out_dir>/embedding-cache``;
-    no caching without either). Writes ``evaluation.json`` and ``evaluation.md`` to ``out_dir`` when given;
-    returns the results dictionary.
+    ``row["flags"]``. ``reference`` may be ``None`` when every metric uses none (``uses_reference = False``, e.g.
+    ``attribute-adherence``); a ConfigError names the metrics that need it otherwise. Embeddings are cached per
+    file under ``cache_dir`` (default ``<out_dir>/embedding-cache``; no caching without either). Writes
+    ``evaluation.json`` and ``evaluation.md`` to ``out_dir`` when given; returns the results dictionary.
     """
     if band_limit is not None and (isinstance(band_limit, bool) or not isinstance(band_limit, int) or band_limit < 1):
         raise ConfigError(
@@ -107,16 +111,30 @@ def evaluate_folders(
     if cache_dir is None and out_dir is not None:
         cache_dir = Path(out_dir) / "embedding-cache"
 
-    ref_files = list_audio_files(reference)
+    if reference is None:
+        needing = [name for name, metric in metric_objects.items() if getattr(metric, "uses_reference", True)]
+        if needing:
+            raise ConfigError(
+                f"{', '.join(needing)} compare(s) with reference audio: give --reference DIR (evaluate.reference); "
+                "only metrics that use none (e.g. attribute-adherence) run without one"
+            )
+    ref_files = list_audio_files(reference) if reference is not None else []
     row_files = [list_audio_files(system.folder) for system in rows]
     n, evaluated = equalise(row_files, seed) if equal_n else (None, row_files)
-    use_threads(files_work(model, ref_files))
-    ref = embed_files(ref_files, model, cache=make_cache(cache_dir, model, None), progress=progress)
+    use_threads(files_work(model, ref_files or [files[0] for files in row_files if files]))
+    if reference is None:
+        ref = EmbeddedFolder(EmbeddingSet(np.zeros((0, 1), np.float32), np.zeros(0, np.int64), ()), ())
+    else:
+        ref = embed_files(ref_files, model, cache=make_cache(cache_dir, model, None), progress=progress)
     results: dict[str, Any] = {
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "embedder": embedder_identity(model),
         "metrics": list(metrics),
-        "reference": {**_folder_summary(Path(reference), ref), "n_files": len(ref_files)},
+        "reference": (
+            {**_folder_summary(Path(reference), ref), "n_files": len(ref_files)}
+            if reference is not None
+            else {"folder": None, "n_frames": 0, "sample_rates": [], "labels": [], "cache_hits": 0, "n_files": 0}
+        ),
         "equal_n": {"enabled": equal_n, "n": n, "seed": seed},
         "rows": [],
     }

@@ -144,6 +144,12 @@ def equal_n_sentence(results: dict[str, Any]) -> str:
     )
 
 
+def _reference_sentence(reference: dict[str, Any]) -> str:
+    if reference["folder"] is None:
+        return "Reference: none (the metrics use no reference audio)."
+    return f"Reference: `{reference['folder']}` ({reference['n_files']} files, {reference['n_frames']} frames)."
+
+
 def markdown(results: dict[str, Any]) -> str:
     """The Markdown report: the summary table and its notes, the per-class voicing / floor tables, then every metric
     (a line per key, a column per row), then warnings."""
@@ -152,8 +158,7 @@ def markdown(results: dict[str, Any]) -> str:
     lines = ["# Evaluation", ""]
     lines.append(
         f"Embedder: `{embedder['name']}` ({embedder['dim']}-d at {embedder['sample_rate'] / 1000:g} kHz, "
-        f"fingerprint `{embedder['fingerprint']}`). Reference: `{reference['folder']}` "
-        f"({reference['n_files']} files, {reference['n_frames']} frames). {equal_n_sentence(results)} "
+        f"fingerprint `{embedder['fingerprint']}`). {_reference_sentence(reference)} {equal_n_sentence(results)} "
         "Intervals in brackets are 95 % bootstrap intervals (docs/evaluation.md)."
     )
     lines += ["", PAPER_NOTE if embedder["comparable_with_paper"] else NOT_COMPARABLE_NOTE.format(**embedder), ""]

@@ -205,6 +205,8 @@ def _generate(
                 context_method=request.context_method,
                 confirm=estimate is not None or request.confirmed,  # the whole request's estimate was checked
             ).cpu()
+            if request.context is not None:  # back at the input file's own level (it was normalised for the model)
+                audio = request.context.restore_level(audio)
             writing = time.perf_counter()
             for (record, k), seed, clip in zip(batch, seeds, audio, strict=True):
                 clips.append(

@@ -7,6 +7,7 @@ image editors' "paint where white"; an all-known or all-unknown mask is rejected
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -23,10 +24,13 @@ class AudioContext:
     ``audio``: ``[T]``, ``[C, T]`` or ``[B, C, T]`` in the model's range ([−1, 1], e.g. peak-normalised); values under
     the unknown part are ignored. ``mask``: bool or 0/1 numbers, ``[T]``, ``[C, T]`` or ``[B, C, T]`` broadcastable to
     the audio; True/1 marks a known sample. A batch dimension lets each generated item have its own context.
+    ``gain``: what the user's audio was multiplied by to reach ``audio`` (e.g. peak normalisation of a file);
+    :meth:`restore_level` divides a result by it, so the kept samples come back at the input's own level.
     """
 
     audio: torch.Tensor
     mask: torch.Tensor
+    gain: float = 1.0
 
     def __post_init__(self) -> None:
         audio = torch.as_tensor(self.audio)
@@ -37,22 +41,29 @@ class AudioContext:
             audio = audio.to(torch.float32)
         if not bool(torch.isfinite(audio).all()):
             raise ConfigError("context audio contains NaN or infinite samples; repair or replace the input")
+        if not (math.isfinite(self.gain) and self.gain > 0):
+            raise ConfigError(f"context gain must be a positive finite number, got {self.gain}")
         object.__setattr__(self, "audio", audio)
         object.__setattr__(self, "mask", _as_mask(self.mask, audio))
 
     # -- constructors ---------------------------------------------------------------------------
     @classmethod
     def inpainting(
-        cls, audio: torch.Tensor, spans: Sequence[Sequence[float]], sample_rate: int, where: str = "mask"
+        cls,
+        audio: torch.Tensor,
+        spans: Sequence[Sequence[float]],
+        sample_rate: int,
+        where: str = "mask",
+        gain: float = 1.0,
     ) -> AudioContext:
         """Regenerate ``spans`` ([start, end) seconds; end may be ∞) of ``audio``; everything else is kept.
 
         ``where`` names the spans in errors (e.g. ``--mask``)."""
         length = torch.as_tensor(audio).shape[-1]
-        return cls(audio, spans_to_mask(spans, length, sample_rate, where))
+        return cls(audio, spans_to_mask(spans, length, sample_rate, where), gain)
 
     @classmethod
-    def continuation(cls, audio: torch.Tensor, length: int) -> AudioContext:
+    def continuation(cls, audio: torch.Tensor, length: int, gain: float = 1.0) -> AudioContext:
         """Keep ``audio`` as the first samples of a clip of ``length`` samples and generate the rest."""
         audio = torch.as_tensor(audio)
         known = audio.shape[-1]
@@ -63,7 +74,7 @@ class AudioContext:
             )
         mask = torch.zeros(length, dtype=torch.bool)
         mask[:known] = True
-        return cls(torch.nn.functional.pad(audio, (0, length - known)), mask)
+        return cls(torch.nn.functional.pad(audio, (0, length - known)), mask, gain)
 
     # -- use --------------------------------------------------------------------------------------
     @property
@@ -94,6 +105,11 @@ class AudioContext:
         shape = (batch, channels, self.length)
         audio, mask = torch.broadcast_to(audio, shape), torch.broadcast_to(mask, shape)
         return audio.to(device, torch.float32).contiguous(), mask.to(device).contiguous()
+
+    def restore_level(self, generated: torch.Tensor) -> torch.Tensor:
+        """A result at the input's own level: divided by ``gain`` (the kept samples are the input's, to float
+        rounding; the generated ones scaled alike so the clip stays one recording)."""
+        return generated if self.gain == 1.0 else generated / self.gain
 
     def spans(self, sample_rate: int) -> list[Span]:
         """The generated spans, [start, end) seconds, of the first item's first channel (for provenance)."""

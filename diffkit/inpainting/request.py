@@ -1,8 +1,9 @@
 """A context given as an audio file: the recipe's ``sample.context`` section, ``diffkit sample --inpaint/--continue``.
 
-The file is loaded like ``--init`` (mono mix, resampled to the model's rate, peak-normalised to 0.95) and refused
-with the checks of :func:`diffkit.audio.load_checked_audio` (an AudioError naming the file). The known part of
-every output is that normalised audio.
+The file is loaded like ``--init`` (mono mix, resampled to the model's rate, peak-normalised to 0.95 for the model)
+and refused with the checks of :func:`diffkit.audio.load_checked_audio` (an AudioError naming the file). Every
+output is scaled back to the file's own level (``AudioContext.gain``), so its known part equals the (mono,
+resampled) input to 16-bit precision: a quiet recording stays quiet, a loud one loud.
 """
 
 from __future__ import annotations
@@ -65,12 +66,14 @@ def load_context(
     ``*_option``: how errors name the mask spans and the duration (recipe keys, or ``--mask``/``--seconds``).
     """
     try:
-        audio = normalize_peak(load_checked_audio(section.audio, sample_rate))
+        original = load_checked_audio(section.audio, sample_rate)
     except AudioError as error:
         raise AudioError(f"{error} (the audio to {section.mode})") from error
+    audio = normalize_peak(original)  # the model's range; results are scaled back to the file's own level
+    gain = float(audio.abs().max() / original.abs().max())
     duration = audio.shape[-1] / sample_rate
     if section.mode == "inpaint":
-        context = AudioContext.inpainting(audio, section.mask or [], sample_rate, where=mask_option)
+        context = AudioContext.inpainting(audio, section.mask or [], sample_rate, where=mask_option, gain=gain)
     else:
         total = round((section.seconds or 0.0) * sample_rate)
         if total <= audio.shape[-1]:
@@ -78,7 +81,7 @@ def load_context(
                 f"{seconds_option}: the continuation's total duration ({section.seconds:g} s) must exceed the length "
                 f"of {section.audio} ({duration:.3f} s); e.g. {duration + 4:.1f} for 4 s more"
             )
-        context = AudioContext.continuation(audio, total)
+        context = AudioContext.continuation(audio, total, gain)
     record = {
         "mode": section.mode,
         "audio": str(section.audio),

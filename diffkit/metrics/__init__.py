@@ -14,6 +14,8 @@ Protocol (every ``metric`` component):
   ``"audio"``: every clip path of both sets is an audio file (metrics that measure the audio itself). A
   metric whose requirement a row cannot meet is skipped for that row and the reason is recorded in
   ``evaluation.json`` (``skipped``) and shown in the reports — never a crash, never a silent gap.
+- optional ``uses_reference: bool`` (default True): False for a metric that never reads ``reference`` (e.g.
+  ``attribute-adherence``), so an evaluation of such metrics only runs without reference audio.
 - optional ``unusable_reason: str | None``: set when the metric was built without something it needs
   (e.g. ``logit-score`` without a classifier); the evaluation raises it as a ConfigError before embedding
   anything, and ``compute`` raises the same error.

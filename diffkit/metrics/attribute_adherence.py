@@ -6,7 +6,9 @@ conditioner declares (``conditioner.features``) — the same function that measu
 on one scale. The conditioner is rebuilt from the model file the sidecars name (``checkpoint``; option
 ``checkpoint`` overrides it): only its stored config is read, no weights. Per attribute ``<a>``:
 ``<a>_mae`` (mean |measured − requested|), ``<a>_bias`` (mean measured − requested), ``<a>_correlation`` (Pearson r
-of requested and measured; NaN when the requests do not vary) and ``<a>_n``. Embeddings are not used.
+of requested and measured; NaN when the requests do not vary), ``<a>_n`` (clips compared), ``<a>_missing`` (clips
+asked for *no* value of ``<a>`` — ``--condition a=none`` — left out) and ``<a>_unmeasured`` (clips in whose audio
+the feature finds no value, ``None``: left out). Embeddings are not used.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from safetensors import safe_open
 
 from diffkit.audio.io import read_audio
 from diffkit.condition_records.adapter import feature_hooks
-from diffkit.condition_records.adherence import adherence
+from diffkit.condition_records.adherence import requested_vs_measured
 from diffkit.config import StrictConfig
 from diffkit.errors import CheckpointError, ConditionError, DiffkitError
 from diffkit.metrics.embedding_set import EmbeddingSet
@@ -79,6 +81,9 @@ def _sidecar_checkpoint(audio_path: str) -> str | None:
 class AttributeAdherence:
     """Requested vs measured attribute values of generated clips (see the module docstring)."""
 
+    #: Compares each clip with its own request: ``diffkit evaluate`` runs it without ``--reference``.
+    uses_reference = False
+
     def __init__(self, config: AttributeAdherenceConfig | None = None) -> None:
         self.config = config or AttributeAdherenceConfig()
         self.requires = frozenset(f"attribute:{name}" for name in self.config.attributes) or frozenset({"conditions"})
@@ -95,7 +100,7 @@ class AttributeAdherence:
         return conditioner_features(next(iter(named)))  # type: ignore[arg-type]
 
     def compute(self, reference: EmbeddingSet, generated: EmbeddingSet) -> dict[str, float]:
-        """``<a>_mae``, ``<a>_bias``, ``<a>_correlation``, ``<a>_n`` for every compared attribute ``<a>``."""
+        """``<a>_mae``, ``_bias``, ``_correlation``, ``_n``, ``_missing``, ``_unmeasured`` per compared ``<a>``."""
         records = generated.conditions
         if records is None or any(record is None for record in records):
             raise ConditionError(
@@ -118,8 +123,10 @@ class AttributeAdherence:
         audio = [read_audio(path, mono=True) for path in generated.paths]
         out: dict[str, float] = {}
         for name in names:
-            rows = [i for i, record in enumerate(records) if isinstance(record.get(name), int | float)]  # type: ignore[union-attr]
-            requested = [float(records[i][name]) for i in rows]  # type: ignore[index]
-            measured = [float(features[name](audio[i][0], audio[i][1])) for i in rows]
-            out.update({f"{name}_{key}": value for key, value in adherence(requested, measured).items()})
+            stats = requested_vs_measured(
+                records,  # type: ignore[arg-type]
+                name,
+                lambda i, feature=features[name]: feature(audio[i][0], audio[i][1]),
+            )
+            out.update({f"{name}_{key}": value for key, value in stats.items()})
         return out

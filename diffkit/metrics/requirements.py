@@ -2,8 +2,9 @@
 
 Requirement names: ``labels`` (the evaluated clips carry class labels), ``reference-labels`` (the reference
 clips do), ``conditions`` (every evaluated clip's sidecar records the condition it was generated for),
-``attribute:<name>`` (every evaluated clip's condition record has a numeric field ``<name>``), ``audio`` (every clip
-of both sets is an audio file on disk: metrics that measure the audio itself, such as ``voicing``).
+``attribute:<name>`` (every evaluated clip's condition record has a field ``<name>``, numeric or ``None`` — a
+request for no value, which the metric leaves out and counts — and at least one clip has a number), ``audio`` (every
+clip of both sets is an audio file on disk: metrics that measure the audio itself, such as ``voicing``).
 """
 
 from __future__ import annotations
@@ -42,8 +43,10 @@ def _conditions(_: str, __: EmbeddingSet, generated: EmbeddingSet) -> str | None
 def _attribute(requirement: str, _: EmbeddingSet, generated: EmbeddingSet) -> str | None:
     name = requirement.partition(":")[2]
     records = generated.conditions or ()
-    missing = sum(1 for record in records if not isinstance((record or {}).get(name), int | float))
-    if not records or missing:
+    numeric = sum(1 for record in records if isinstance((record or {}).get(name), int | float))
+    no_value = sum(1 for record in records if name in (record or {}) and (record or {})[name] is None)
+    missing = len(records) - numeric - no_value
+    if not records or missing or not numeric:
         count = f"{missing} of {len(records)}" if records else "all"
         return (
             f"needs the requested attribute {name!r} of every clip, but {count} evaluated files have no numeric "

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from pydantic import Field, field_validator
 
 from diffkit.config import StrictConfig
+from diffkit.errors import ConfigError, DiffkitError
 from diffkit.registry.component import Component, Slot, default
 from diffkit.registry.kinds import kinds_with_role
 
@@ -60,12 +61,31 @@ class SamplingConfig(StrictConfig):
         return {kind: getattr(self, kind) for kind in SAMPLING_KINDS}
 
 
+class FitError(ConfigError):
+    """A component's ``fit_data`` failed; the message names that component (``kind``) and says why."""
+
+    def __init__(self, kind: str, name: str, reason: str) -> None:
+        super().__init__(f"{kind} {name!r}: fitting it to the training data failed: {reason}")
+        self.kind = kind
+
+
+def fit_component(kind: str, component: Component, dataset: Any) -> Component:
+    """``component`` with its data-dependent options filled by its spec's ``fit_data`` (unchanged without one);
+    any failure is a :class:`FitError` naming the component, never a later, unrelated key."""
+    fit = component.spec().fit_data
+    if fit is None:
+        return component
+    try:
+        return Component(kind, component.name, fit(component.config, dataset))
+    except FitError:
+        raise
+    except DiffkitError as error:
+        raise FitError(kind, component.name, str(error)) from error
+    except Exception as error:  # a plugin's own bug: named, with its type, the traceback kept for --debug
+        raise FitError(kind, component.name, f"{type(error).__name__}: {error}") from error
+
+
 def fit_to_data(model: PipelineConfig, dataset: Any) -> PipelineConfig:
     """The model config with every component's data-dependent options filled (``ComponentSpec.fit_data``)."""
-    update = {}
-    for kind in MODEL_KINDS:
-        component: Component = getattr(model, kind)
-        fit = component.spec().fit_data
-        if fit is not None:
-            update[kind] = Component(kind, component.name, fit(component.config, dataset))
+    update = {kind: fit_component(kind, getattr(model, kind), dataset) for kind in MODEL_KINDS}
     return model.model_copy(update=update)

@@ -55,7 +55,8 @@ def collect(root: Path, samples_dir: Path, metrics_json: Path | None = None) -> 
         artifacts.metric_rows = [dict(zip(columns, table_row(row, columns), strict=True)) for row in results["rows"]]
         artifacts.metric_notes = table_notes(results)
         artifacts.class_tables = class_tables(results)
-        artifacts.reference_clips = reference_by_label(Path(results["reference"]["folder"]))
+        folder = results["reference"]["folder"]
+        artifacts.reference_clips = reference_by_label(Path(folder)) if folder else {}
     return artifacts
 
 

@@ -21,7 +21,9 @@ Protocol (every ``sampler`` component):
 
 Most samplers derive from :class:`~diffkit.samplers.base.StepSampler`, which owns the grid (option ``grid``:
 the schedule's own, or Karras et al.'s ρ-grid), the walk, the callback and the final denoising step, so a sampler
-is one small ``step`` function.
+is one small ``step`` function: ``step(step: Step) -> Tensor``, with ``Step``'s fields listed in the reference docs.
+Samplers declare ``order``, the order of convergence of their output law in the number of steps, which
+:class:`diffkit.testing.SamplerSuite` checks.
 """
 
 from __future__ import annotations
@@ -32,6 +34,9 @@ from typing import Any, Protocol, runtime_checkable
 import torch
 
 from diffkit.registry import ComponentSpec
+
+#: Data types of the protocol listed in the reference docs (``diffkit.docgen``): what ``StepSampler.step`` receives.
+REFERENCE_TYPES = ("diffkit.samplers.base:Step",)
 
 NoiseFn = Callable[[torch.Tensor], torch.Tensor]
 Callback = Callable[[int, int, float, torch.Tensor], None]

@@ -35,11 +35,18 @@ class StepSamplerConfig(StrictConfig):
 
 @dataclass
 class Step:
-    """One step of a walk: move the state ``x`` at level ``sigma`` to ``sigma_next`` (the ``index``-th step).
+    """One step of a walk, what ``StepSampler.step`` receives: move the state ``x`` at ``sigma`` to ``sigma_next``.
 
-    ``memory`` persists over one ``sample`` call, for multistep methods (e.g. the previous denoised estimate);
-    ``levels`` is the whole grid being walked (``levels[index] == sigma``), for rules that need its length or the
-    previous level.
+    - ``score``: the score function S̃(x, σ) (guided, thresholded); ``score.denoise(x, σ)`` = x + σ²S̃, and
+      ``score.evaluations`` counts network evaluations.
+    - ``x``: the state at ``sigma``, ``[B, C, T]``.
+    - ``sigma``: the level the step starts from (a float).
+    - ``sigma_next``: the level it must reach, ``< sigma`` (a float > 0; the final denoising step is the base's).
+    - ``noise``: ``noise(like)`` gives fresh N(0, I) noise shaped like ``like``, per example (batch-independent).
+    - ``index``: which step of the walk this is (``levels[index] == sigma``).
+    - ``memory``: a dict kept over one ``sample`` call, for multistep methods (e.g. the previous denoised
+      estimate); restored consistently when a resampling walk jumps back up.
+    - ``levels``: the whole grid being walked, for rules that need its length or the previous level.
     """
 
     score: ScoreFunction

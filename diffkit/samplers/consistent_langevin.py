@@ -39,6 +39,8 @@ def step_coefficients(delta: float, alpha: float) -> tuple[float, float]:
 class ConsistentLangevin(StepSampler):
     """The DAG sampler; see the module docstring."""
 
+    #: Order of convergence of the output law in the number of steps, for finite α (DESIGN §1; SamplerSuite).
+    order = 1.0
     config: ConsistentLangevinConfig
 
     def __init__(self, config: ConsistentLangevinConfig | None = None) -> None:

@@ -28,7 +28,6 @@ import torch
 
 from diffkit.device import resolve_device
 from diffkit.errors import ConfigError, ResourceError
-from diffkit.pipeline.config import fit_to_data
 from diffkit.pipeline.memory import (
     FLOAT_BYTES,
     INFERENCE_LIVE_ACTIVATIONS,
@@ -132,14 +131,22 @@ class _PlaceholderData:
 def _recipe_pipeline(recipe: Recipe, estimate: RunEstimate) -> Any:
     """The recipe's pipeline on the meta device, placeholder data standing in for what the dataset fills in."""
     from diffkit.errors import ConditionError
+    from diffkit.pipeline.config import MODEL_KINDS, fit_component
     from diffkit.registry.component import Component
 
     stand_in = Component.resolve("conditioner", {"name": "label", "labels": PLACEHOLDER_LABELS})
-    try:
-        config = fit_to_data(recipe.model, _PlaceholderData(recipe.model.sample_rate))
-    except (ConditionError, ConfigError) as error:  # e.g. a tag vocabulary read from fields the stand-in lacks
-        estimate.notes.append(f"conditioner estimated as a {len(PLACEHOLDER_LABELS)}-label conditioner ({error})")
-        return meta_pipeline(recipe.model.model_copy(update={"conditioner": stand_in}))
+    placeholder = _PlaceholderData(recipe.model.sample_rate)
+    fitted = {}
+    for kind in MODEL_KINDS:  # each component on its own: one failing never blames another's key
+        try:
+            fitted[kind] = fit_component(kind, getattr(recipe.model, kind), placeholder)
+        except ConfigError as error:
+            if kind != "conditioner":
+                raise
+            # e.g. a tag vocabulary read from fields the stand-in lacks, a plugin's fit_data that needs real clips
+            estimate.notes.append(f"conditioner estimated as a {len(PLACEHOLDER_LABELS)}-label conditioner ({error})")
+            fitted[kind] = stand_in
+    config = recipe.model.model_copy(update=fitted)
     try:
         return meta_pipeline(config)
     except ConditionError as error:  # e.g. a tag vocabulary that training takes from the dataset

@@ -189,3 +189,32 @@ def gaussian_conditional(
     conditional_mean = mean[unknown] + gain @ (y - mean[known])
     conditional_cov = cov[unknown][:, unknown] - gain @ cov_uk.T
     return conditional_mean, 0.5 * (conditional_cov + conditional_cov.T)
+
+
+class MixtureNetwork(nn.Module):
+    """n(x, σ, c) = σ·S for the mixture Σ π_k N(μ_k, s_k²) of every example (condition ignored): a nonlinear score."""
+
+    def __init__(self, weights: list[float], means: list[float], stds: list[float]) -> None:
+        super().__init__()
+        self.weights, self.means, self.stds = list(weights), list(means), list(stds)
+        self.calls = 0
+
+    def forward(self, x: torch.Tensor, sigma: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        """Exact scaled score of the σ-perturbed mixture."""
+        self.calls += 1
+        return _per_example(sigma, x) * mixture_score(x, sigma, self.weights, self.means, self.stds)
+
+    def cdf(self, value: torch.Tensor) -> torch.Tensor:
+        """The mixture's CDF at ``value`` (one-dimensional examples)."""
+        value = value.double()
+        total = torch.zeros_like(value)
+        for weight, mean, std in zip(self.weights, self.means, self.stds, strict=True):
+            total = total + weight * 0.5 * (1 + torch.erf((value - mean) / (std * math.sqrt(2))))
+        return total
+
+    def draw(self, count: int, generator: torch.Generator) -> torch.Tensor:
+        """``count`` draws from the mixture, float64 [count]."""
+        component = torch.multinomial(torch.tensor(self.weights, dtype=torch.float64), count, True, generator=generator)
+        means = torch.tensor(self.means, dtype=torch.float64)[component]
+        stds = torch.tensor(self.stds, dtype=torch.float64)[component]
+        return means + stds * torch.randn(count, generator=generator, dtype=torch.float64)

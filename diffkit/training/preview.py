@@ -26,7 +26,7 @@ import torch
 
 from diffkit.audio import crop_or_pad
 from diffkit.condition_records.adapter import feature_hooks, reads
-from diffkit.condition_records.adherence import adherence
+from diffkit.condition_records.adherence import requested_vs_measured
 from diffkit.condition_records.records import ConditionRecord, to_records
 from diffkit.condition_records.source import ConditionSource
 from diffkit.datasets.splits import balanced_subset
@@ -120,11 +120,11 @@ class PreviewJudge:
                 targets = self.classifier.class_indices([str(requests[i]["label"]) for i in known])
                 out["label_accuracy"] = float((probs.argmax(axis=1) == targets).mean())
         for name, feature in self.features.items():
-            rows = [i for i, request in enumerate(requests) if isinstance(request.get(name), int | float)]
-            if not rows:
+            stats = requested_vs_measured(
+                requests, name, lambda i, f=feature: f(clips[i].detach().cpu().float(), self.sample_rate)
+            )
+            if stats["n"] == 0:
                 continue
-            measured = [float(feature(clips[i].detach().cpu().float(), self.sample_rate)) for i in rows]
-            stats = adherence([float(requests[i][name]) for i in rows], measured)
             out.update({f"{name}_{key}": value for key, value in stats.items() if key != "n"})
         return out
 

@@ -12,7 +12,7 @@ from diffkit.condition_records.features import clear_cache
 from diffkit.conditioners import Conditioner
 from diffkit.errors import ConditionError, ConfigError
 from diffkit.registry import get_registry
-from diffkit.testing import check_component
+from diffkit.testing import ConditionerSuite, check_component
 
 from diffkit_attributes import AttributeConditioner, AttributesConfig, fit_ranges, loudness, spectral_centroid
 
@@ -151,11 +151,28 @@ def test_unfitted_range_and_bad_configs() -> None:
         spec.validate({"attributes": [{"name": "loudness", "range": [-10, -40]}]}, prefix="conditioner")
 
 
-def test_null_token_and_dropout() -> None:
-    conditioner = build(dropout=1.0)
-    assert conditioner.null_token.requires_grad and conditioner.dim == 64
-    cond = conditioner(conditioner.prepare([-20, -30]))
-    torch.testing.assert_close(conditioner.drop(cond, torch.Generator().manual_seed(0)), conditioner.null(2))
+class TestAttributesSuite(ConditionerSuite):
+    """diffkit's conditioner suite (shapes, determinism, dropout, records, missing values) on two attributes."""
+
+    name = "attributes"
+
+
+def test_missing_values_use_the_missing_embedding_or_the_null_token() -> None:
+    """``None`` for one attribute → its missing embedding (as leaving it out); ``None`` for all → the null token."""
+    conditioner = get_registry().build(
+        "conditioner",
+        "attributes",
+        {"attributes": [{"name": "loudness", "range": [-40, -10]}, {"name": "spectral-centroid", "range": [1, 9]}]},
+    )
+    with torch.no_grad():
+        conditioner.null_token.fill_(0.3)
+        conditioner.missing.fill_(0.1)
+        rows = conditioner(
+            conditioner.prepare([{"loudness": -20, "spectral-centroid": None}, {"loudness": -20}, {"loudness": None}])
+        )
+    torch.testing.assert_close(rows[0], rows[1])
+    torch.testing.assert_close(rows[2], conditioner.null(1)[0])
+    assert conditioner.from_record({"loudness": None}) == {"loudness": None}
 
 
 def test_trains_through_the_trainer_and_round_trips(tmp_path: Path) -> None:

@@ -7,70 +7,21 @@ affine in its start x_1 and the noise draws z_1, z_2, …: each state is a coeff
 - the exact output of a run, given its start and the noise draws it made (``Affine.realise``), and
 - the exact law of the output, given the law of the start (``Affine.mean``, ``Affine.variance``).
 
-Nothing here calls diffkit's samplers: each function below is the paper's algorithm, written out again, walking
-σ_1 > … > σ_N from the affine start state ``x`` and ending with the step to σ = 0.
+The basis and the affine denoiser are diffkit's (:mod:`diffkit.testing.replay`); each ``*_replay`` function has the
+signature :class:`diffkit.testing.SamplerSuite` takes. Nothing here calls diffkit's samplers: each function below is
+the paper's algorithm, written out again, walking σ_1 > … > σ_N from the affine start state ``x`` and ending with the
+step to σ = 0.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
-import torch
-
-Linear = Callable[[float], float]
-
-
-class Affine:
-    """The basis of one replay: the constant, the start and the noise draws, handed out in order."""
-
-    def __init__(self, max_draws: int) -> None:
-        self.size = 2 + max_draws
-        self.draws = 0
-
-    def constant(self, value: float) -> np.ndarray:
-        return value * self._unit(0)
-
-    def start(self) -> np.ndarray:
-        return self._unit(1)
-
-    def noise(self) -> np.ndarray:
-        """A fresh N(0, 1) draw, independent of everything before."""
-        self.draws += 1
-        return self._unit(1 + self.draws)
-
-    def _unit(self, index: int) -> np.ndarray:
-        unit = np.zeros(self.size)
-        unit[index] = 1.0
-        return unit
-
-    def realise(self, state: np.ndarray, start: torch.Tensor, draws: Sequence[torch.Tensor]) -> torch.Tensor:
-        """The state's value for a run that started at ``start`` and drew ``draws`` (in order)."""
-        assert len(draws) == self.draws, f"the sampler drew {len(draws)} times, the reference {self.draws}"
-        value = state[0] + state[1] * start
-        for coefficient, draw in zip(state[2 : 2 + self.draws], draws, strict=True):
-            value = value + coefficient * draw
-        return value
-
-    @staticmethod
-    def mean(state: np.ndarray, start_mean: float) -> float:
-        return float(state[0] + state[1] * start_mean)
-
-    @staticmethod
-    def variance(state: np.ndarray, start_var: float) -> float:
-        return float(state[1] ** 2 * start_var + np.sum(state[2:] ** 2))
-
-
-class LinearDenoiser:
-    """D(x; σ) = x + σ² S(x, σ) for S = −A(σ)x + B(σ), on affine states."""
-
-    def __init__(self, basis: Affine, slope: Linear, offset: Linear) -> None:
-        self.basis, self.slope, self.offset = basis, slope, offset
-
-    def __call__(self, x: np.ndarray, sigma: float) -> np.ndarray:
-        return (1.0 - sigma**2 * self.slope(sigma)) * x + self.basis.constant(sigma**2 * self.offset(sigma))
+from diffkit.testing.replay import Affine, LinearDenoiser
 
 
 def edm_heun(
@@ -121,14 +72,39 @@ def dpm_solver_pp_2m(
     return denoise(x, sigmas[-1])
 
 
-def consistent_langevin(
-    basis: Affine, denoise: LinearDenoiser, sigmas: Sequence[float], x: np.ndarray, alpha: float
-) -> np.ndarray:
-    """DESIGN §1 in its denoiser form: x_{n+1} = D + δ^α (x_n − D) + σ_{n+1} √(1 − δ^{2(α−1)}) z, then D."""
+def euler_ode(basis: Affine, denoise: LinearDenoiser, sigmas: Sequence[float], x: np.ndarray) -> np.ndarray:
+    """Euler on dx/dσ = (x − D(x; σ))/σ over the levels, then the Euler step to σ = 0."""
     for sigma, sigma_next in itertools.pairwise(sigmas):
-        delta = sigma_next / sigma
-        d = denoise(x, sigma)
-        x = d + delta**alpha * (x - d)
-        if alpha > 1:
-            x = x + sigma_next * math.sqrt(1 - delta ** (2 * (alpha - 1))) * basis.noise()
+        x = x + (sigma_next - sigma) * (x - denoise(x, sigma)) / sigma
     return denoise(x, sigmas[-1])
+
+
+def heun_ode(basis: Affine, denoise: LinearDenoiser, sigmas: Sequence[float], x: np.ndarray) -> np.ndarray:
+    """Karras et al. 2022, Algorithm 1: Euler predictor, trapezoidal corrector; the Euler step to σ = 0."""
+    return edm_heun(basis, denoise, sigmas, x)
+
+
+def start(basis: Affine, x: np.ndarray, options: dict[str, Any]) -> np.ndarray:
+    """The ``sigma_data`` start: x + σ_d·z (one draw) when σ_d > 0."""
+    return x + options["sigma_data"] * basis.noise() if options.get("sigma_data", 0.0) > 0 else x
+
+
+CHURN = ("s_churn", "s_tmin", "s_tmax", "s_noise")
+
+
+def edm_heun_replay(basis, denoise, sigmas, x, options):
+    """``edm_heun`` with the sampler's churn options and start."""
+    return edm_heun(basis, denoise, sigmas, start(basis, x, options), **{k: options[k] for k in CHURN if k in options})
+
+
+def dpmpp_2m_replay(basis, denoise, sigmas, x, options):
+    """``dpm_solver_pp_2m`` with η = 0 (or the sampler's ``eta``) and its start."""
+    return dpm_solver_pp_2m(basis, denoise, sigmas, start(basis, x, options), options.get("eta", 0.0))
+
+
+def euler_ode_replay(basis, denoise, sigmas, x, options):
+    return euler_ode(basis, denoise, sigmas, x)
+
+
+def heun_ode_replay(basis, denoise, sigmas, x, options):
+    return heun_ode(basis, denoise, sigmas, x)

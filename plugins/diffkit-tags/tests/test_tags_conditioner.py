@@ -7,7 +7,7 @@ import torch
 from diffkit.conditioners import Conditioner
 from diffkit.errors import ConditionError, ConfigError
 from diffkit.registry import get_registry
-from diffkit.testing import check_component
+from diffkit.testing import ConditionerSuite, check_component
 
 from diffkit_tags import MultiHotConditioner, MultiHotConfig
 
@@ -92,7 +92,6 @@ def test_unknown_tag_names_it_and_lists_known_tags() -> None:
         ("rain", r"wrap a single condition in a list: \['rain'\]"),
         (torch.ones(2, 3), r"shape \[B, 4\]"),
         (torch.full((1, 4), 0.5), "only zeros and ones"),
-        (torch.zeros(1, 4), "at least one tag"),
     ],
 )
 def test_bad_conditions_are_condition_errors(conditions: object, message: str) -> None:
@@ -117,17 +116,20 @@ def test_bad_configs_are_config_errors_naming_the_key() -> None:
         MultiHotConditioner(MultiHotConfig())
 
 
-def test_dropout_replaces_rows_by_the_null_token() -> None:
-    """dropout 0 keeps every row, 1 replaces every row; in between roughly the configured fraction."""
-    cond = torch.randn(4000, 40)
-    generator = torch.Generator().manual_seed(0)
-    torch.testing.assert_close(build(dropout=0.0).drop(cond, generator), cond, rtol=0, atol=0)
-    always = build(dropout=1.0)
-    torch.testing.assert_close(always.drop(cond, generator), always.null(4000), rtol=0, atol=0)
-    dropped = build(dropout=0.25).drop(cond, generator)
-    fraction = (dropped == 0).all(dim=1).float().mean().item()
-    assert fraction == pytest.approx(0.25, abs=0.03)
-
-
 def test_metadata_carries_the_vocabulary() -> None:
     assert build().metadata() == {"labels": TAGS, "multi_hot": True}
+
+
+class TestMultiHotSuite(ConditionerSuite):
+    """diffkit's conditioner suite: shapes, determinism, dropout at its rate, records, missing tags (``None``)."""
+
+    name = "multi-hot"
+
+
+def test_missing_tags_are_the_null_token_and_a_zero_row() -> None:
+    conditioner = build()
+    rows = conditioner.prepare([None, ["rain"]])
+    assert rows[0].sum() == 0 and rows[1].sum() == 1
+    with torch.no_grad():
+        conditioner.null_token.fill_(0.5)
+        torch.testing.assert_close(conditioner(rows)[0], conditioner.null(1)[0])

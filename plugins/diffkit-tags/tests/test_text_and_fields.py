@@ -6,7 +6,7 @@ import pytest
 import torch
 from diffkit.errors import ConditionError, ConfigError
 from diffkit.registry import get_registry
-from diffkit.testing import check_component
+from diffkit.testing import ConditionerSuite, check_component
 
 from diffkit_tags import MultiHotConfig, collect_tags
 
@@ -62,3 +62,9 @@ def test_multi_hot_field_vocabulary_and_defaults() -> None:
     assert "--condition tags=rain,thunder" in multi.condition_help()
     with pytest.raises(ConditionError, match="reads the field 'tags'"):
         multi.from_record({"label": "weather"})
+
+
+class TestTextSuite(ConditionerSuite):
+    """diffkit's conditioner suite; a record ``{text: None}`` (no description) is the null token."""
+
+    name = "text"

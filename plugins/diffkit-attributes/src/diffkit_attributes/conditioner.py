@@ -3,9 +3,10 @@
 For each configured attribute a (``loudness``, ``spectral-centroid``), a value v is normalised over the trained
 range [lo, hi] — u = (v − lo)/(hi − lo), on log v for log-scale attributes, clamped to [−0.25, 1.25] so requests
 just outside the range extrapolate gently — and embedded (Fourier features or an MLP); the attribute embeddings
-are concatenated and projected to ``dim``. An attribute missing from a request uses its own learnable
-"missing" embedding (zeros at first); the learnable null token (zeros) replaces the whole vector with probability
-``dropout`` in training, for classifier-free guidance.
+are concatenated and projected to ``dim``. An attribute missing from a request — left out, or ``None`` ("no
+value": ``--condition loudness=none``, a clip the feature finds no value in) — uses its own learnable "missing"
+embedding (zeros at first); a request with no value for any attribute is the null token. The learnable null token
+(zeros) replaces the whole vector with probability ``dropout`` in training, for classifier-free guidance.
 
 The range is never copied by hand: left out, the train stage fits it to the training clips' measured values
 (``fit_ranges``, ``ComponentSpec.fit_data``), and the model file stores it.
@@ -157,7 +158,7 @@ class AttributeConditioner(NullTokenMixin, nn.Module):
         )
 
     def forward(self, prepared: torch.Tensor) -> torch.Tensor:
-        """Values ``[B, A]`` → condition vectors ``[B, dim]``."""
+        """Values ``[B, A]`` (NaN = missing) → condition vectors ``[B, dim]``; all missing → the null token."""
         values = prepared.to(self.projection.weight)
         given = torch.isfinite(values)
         safe = torch.where(given, values, torch.ones_like(values))
@@ -167,7 +168,7 @@ class AttributeConditioner(NullTokenMixin, nn.Module):
         for index, embedding in enumerate(self.embeddings):
             embedded = embedding(u[:, index])
             parts.append(torch.where(given[:, index : index + 1], embedded, self.missing[index].expand_as(embedded)))
-        return self.projection(torch.cat(parts, dim=-1))
+        return self.null_where(self.projection(torch.cat(parts, dim=-1)), ~given.any(dim=-1))
 
     def metadata(self) -> dict[str, Any]:
         """Each attribute's trained range, unit and scale (stored with the model)."""
@@ -219,6 +220,10 @@ class AttributeConditioner(NullTokenMixin, nn.Module):
                     f"it reads: {', '.join(self.reads)}"
                 )
             row = [self._value(item[name], name, position) if name in item else math.nan for name in self.reads]
+            if item and all(value is None for value in item.values()):
+                return row  # named, with no value: missing (the null token when no attribute has one)
+        elif item is None:
+            return [math.nan] * len(self.reads)
         elif len(self.reads) == 1:
             row = [self._value(item, self.reads[0], position)]
         else:
@@ -232,6 +237,8 @@ class AttributeConditioner(NullTokenMixin, nn.Module):
 
     @staticmethod
     def _value(value: Any, name: str, position: int) -> float:
+        if value is None:
+            return math.nan  # no value: the attribute's missing embedding
         unit = ATTRIBUTES[name].unit
         text = value
         if isinstance(value, str):
@@ -258,9 +265,13 @@ def fit_ranges(config: AttributesConfig, dataset: Any) -> AttributesConfig:
     specs = []
     for spec in config.attributes:
         if spec.range is None:
-            values = feature_values(dataset, spec.name, ATTRIBUTES[spec.name].function)
+            measured = feature_values(dataset, spec.name, ATTRIBUTES[spec.name].function)
+            values = [value for value in measured if value is not None]
             if not values:
-                raise ConditionError(f"cannot fit the range of {spec.name}: the training set is empty")
+                raise ConditionError(
+                    f"cannot fit the range of {spec.name}: the training set has no clip with a value of it "
+                    f"({len(measured)} clips); set conditioner.attributes[i].range"
+                )
             low, high = min(values), max(values)
             pad = config.margin * (high - low)
             low, high = low - pad, high + pad

@@ -62,6 +62,9 @@ def dpmpp_2m_update(step: Step, eta: float) -> torch.Tensor:
 class DPMSolverPlusPlus2M(DataStartSampler):
     """Deterministic second-order multistep solver, one score evaluation per level."""
 
+    #: Order of convergence of the output law in the number of steps (checked by diffkit's SamplerSuite).
+    order = 2.0
+
     config: DPMSolverConfig
 
     def __init__(self, config: DPMSolverConfig | None = None) -> None:
@@ -74,6 +77,9 @@ class DPMSolverPlusPlus2M(DataStartSampler):
 
 class DPMSolverPlusPlus2MSDE(DataStartSampler):
     """Stochastic second-order multistep solver (η > 0 draws noise), one score evaluation per level."""
+
+    #: Order of convergence of the output law in the number of steps (checked by diffkit's SamplerSuite).
+    order = 2.0
 
     config: DPMSolverSDEConfig
 

@@ -77,8 +77,9 @@ class MultiHotConditioner(NullTokenMixin, nn.Module):
         return self.vocabulary.multi_hot(conditions)
 
     def forward(self, prepared: torch.Tensor) -> torch.Tensor:
-        """Multi-hot rows [B, v] → condition vectors [B, dim]."""
-        return self.projection(prepared.to(self.projection.weight))
+        """Multi-hot rows [B, v] → condition vectors [B, dim]; a row without tags (missing) → the null token."""
+        rows = prepared.to(self.projection.weight)
+        return self.null_where(self.projection(rows), rows.sum(dim=1) == 0)
 
     def metadata(self) -> dict[str, Any]:
         """The tag vocabulary, stored with the model so sampling by tag name works after training."""
@@ -112,9 +113,7 @@ class MultiHotConditioner(NullTokenMixin, nn.Module):
         if rows.dim() != 2 or rows.shape[1] != len(self.labels):
             raise ConditionError(f"a multi-hot tensor must have shape [B, {len(self.labels)}], got {tuple(rows.shape)}")
         if not torch.all((rows == 0) | (rows == 1)):
-            raise ConditionError("a multi-hot tensor may contain only zeros and ones")
-        if not torch.all(rows.sum(dim=1) > 0):
-            raise ConditionError("every multi-hot row needs at least one tag")
+            raise ConditionError("a multi-hot tensor may contain only zeros and ones (a row of zeros: no tags)")
         return rows.to(torch.float32)
 
 

@@ -76,6 +76,8 @@ class TextConditioner(NullTokenMixin, nn.Module):
             raise ConditionError(f"conditions must be a sequence of texts, got the string {conditions!r}; wrap it")
         rows = torch.zeros(len(conditions), self.config.buckets)
         for position, text in enumerate(conditions):
+            if text is None:
+                continue  # no text (a missing value): a row of zeros, encoded as the null token
             if not isinstance(text, str):
                 raise ConditionError(f"condition {position} must be a text, got {text!r}")
             units = self.tokens(text)
@@ -83,11 +85,12 @@ class TextConditioner(NullTokenMixin, nn.Module):
                 raise ConditionError(f"condition {position} ({text!r}) has no words; describe the sound")
             for unit in units:
                 rows[position, _bucket(unit, self.config.buckets)] += 1.0
-        return rows / rows.norm(dim=1, keepdim=True)
+        return rows / rows.norm(dim=1, keepdim=True).clamp(min=1e-12)
 
     def forward(self, prepared: torch.Tensor) -> torch.Tensor:
-        """Hashed counts ``[B, buckets]`` → condition vectors ``[B, dim]``."""
-        return self.projection(prepared.to(self.projection.weight))
+        """Hashed counts ``[B, buckets]`` → condition vectors ``[B, dim]``; no text (zeros) → the null token."""
+        rows = prepared.to(self.projection.weight)
+        return self.null_where(self.projection(rows), rows.abs().sum(dim=1) == 0)
 
     def metadata(self) -> dict[str, Any]:
         """How texts are hashed (stored with the model)."""
@@ -100,7 +103,8 @@ class TextConditioner(NullTokenMixin, nn.Module):
                 f"the text conditioner reads the field {self.config.field!r}, but the condition has only "
                 f"{', '.join(sorted(record)) or 'no fields'}; {self.condition_help()}"
             )
-        return str(record[self.config.field])
+        value = record[self.config.field]
+        return None if value is None else str(value)
 
     def condition_help(self) -> str:
         """How to ask for a text."""

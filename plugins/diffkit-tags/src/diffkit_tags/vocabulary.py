@@ -32,7 +32,8 @@ class TagVocabulary:
         return ids
 
     def multi_hot(self, conditions: Sequence[Any]) -> torch.Tensor:
-        """One float row per condition with 1 in the columns of its tags, shape [B, v]."""
+        """One float row per condition with 1 in the columns of its tags, shape [B, v]; ``None`` (no tags: a missing
+        value) is a row of zeros."""
         if isinstance(conditions, str):
             raise ConditionError(
                 f"conditions must be a sequence with one entry per example, got the string {conditions!r}; "
@@ -40,7 +41,8 @@ class TagVocabulary:
             )
         rows = torch.zeros(len(conditions), len(self.tags))
         for position, condition in enumerate(conditions):
-            rows[position, self.ids(condition, position)] = 1.0
+            if condition is not None:
+                rows[position, self.ids(condition, position)] = 1.0
         return rows
 
     def _items(self, condition: Any, position: int) -> Iterable[str | int]:

@@ -1,7 +1,9 @@
-"""diffkit-template: a minimal diffkit plugin (a ``soft-clip`` thresholding) to copy and rename."""
+"""diffkit-template: a minimal diffkit plugin (a ``soft-clip`` thresholding and an ``euler-maruyama`` sampler) to
+copy and rename."""
 
+from diffkit_template.euler_maruyama import EulerMaruyama
 from diffkit_template.soft_clip import SoftClip, SoftClipConfig
 
 __version__ = "0.1.0"
 
-__all__ = ["SoftClip", "SoftClipConfig", "__version__"]
+__all__ = ["EulerMaruyama", "SoftClip", "SoftClipConfig", "__version__"]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import diffkit
+from diffkit.samplers.base import StepSamplerConfig
 
+from diffkit_template.euler_maruyama import EulerMaruyama
 from diffkit_template.soft_clip import SoftClip, SoftClipConfig
 
 
@@ -18,5 +20,12 @@ def diffkit_components() -> list[diffkit.ComponentSpec]:
             SoftClipConfig,
             "tanh soft clipping of x̂0 above a knee, for examples whose peak exceeds 1.",
             example={"knee": 0.8},
-        )
+        ),
+        diffkit.ComponentSpec(
+            "sampler",
+            "euler-maruyama",
+            EulerMaruyama,
+            StepSamplerConfig,
+            "Euler–Maruyama on the reverse VE SDE (weak order 1); N score evaluations.",
+        ),
     ]
