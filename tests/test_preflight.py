@@ -43,7 +43,7 @@ def test_a_100_gb_network_is_refused_naming_the_key_and_the_override(tmp_path: P
         {
             "name": "huge",
             "output_dir": str(tmp_path / "run"),
-            "model": {"network": {"name": "gblock-unet", "preset": "small", "channels": [16, 32, 32, 100_000_000]}},
+            "model": {"network": {"name": "gblock-unet", "preset": "small", "channels": [16, 32, 32, 65_536]}},
             "dataset": "synthetic",
             "train": {"steps": 1},
         }

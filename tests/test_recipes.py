@@ -56,7 +56,7 @@ def test_overrides_parse_yaml_values() -> None:
         ("train.stepz=3", r"train\.stepz: unknown key; allowed keys here: .*steps"),
         ("train.steps=many", r"train\.steps: Input should be a valid integer.*\(got 'many'\)"),
         ("sample.sampler.name=warp", r"sample\.sampler\.name: unknown sampler 'warp'; available sampler components: "),
-        ("model.network.preset=huge", r"model\.network\.preset: .*unknown preset 'huge'; available presets: dag48"),
+        ("model.network.preset=huge", r"model\.network\.preset: .*unknown preset 'huge'; available presets: "),
         ("model.conditioner.colour=red", r"model\.conditioner\.colour: unknown key; allowed keys here: .*labels"),
     ],
 )
