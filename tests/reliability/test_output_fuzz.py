@@ -16,11 +16,11 @@ from typer.testing import CliRunner
 
 from diffkit import Pipeline
 from diffkit.audio import save_audio
+from diffkit.audio.spectrogram import save_spectrogram
 from diffkit.cli.main import app
 from diffkit.evaluation.results_tables import write_reports
 from diffkit.io.atomic import atomic_write
 from diffkit.io.outputs import write_text
-from diffkit.report.spectrogram import save_spectrogram
 from tests.conftest import tiny_config
 from tests.reliability.conftest import CLEAR, DATA_LOSS, HANDLED, SILENT_WRONG, TRACEBACK, UNCLEAR, Tally, size
 from tests.reliability.generated import Scene, make_scene, pick
