@@ -106,7 +106,7 @@ def test_loudness_recipe_runs_in_smoke_mode_and_reports_adherence(tmp_path: Path
     run = tmp_path / "run-smoke"
     assert sorted(p.name for p in (run / "samples").iterdir()) == sorted(f"loudness={v}" for v in range(-40, -5, 5))
     rows = json.loads((run / "evaluate" / "evaluation.json").read_text())["rows"]
-    assert rows[0]["metrics"]["loudness_n"] == rows[0]["n"] == 6.0  # equal n: 6 real test clips
+    assert rows[0]["metrics"]["loudness_n"] == rows[0]["n"] == 7.0  # equal n: the 7 generated clips (≤ 30 real)
     assert rows[0]["metrics"]["loudness_mae"] >= 0
     assert "attribute-adherence" in rows[1]["skipped"]  # the real-data row has no requests
     assert "loudness=-20" in (run / "report" / "report.md").read_text()

@@ -273,3 +273,11 @@ def test_config_errors_name_the_key(options: dict, message: str) -> None:
 def test_registered_and_conforming() -> None:
     spec = get_registry().get("network", "stft-unet")
     check_network(spec.build({"preset": "tiny"}, cond_dim=8, channels=1), cond_dim=8)
+
+
+def test_runs_on_the_meta_device_for_memory_estimates() -> None:
+    """The preflight measures activations on the meta device, where torch.stft/istft have no kernel."""
+    with torch.device("meta"):
+        net = STFTUNet(STFTUNetConfig(preset="tiny", time_rnn_layers=1), cond_dim=COND_DIM)
+        out = net(torch.empty(2, 1, 300), torch.ones(2), torch.empty(2, COND_DIM))
+    assert out.is_meta and out.shape == (2, 1, 300)

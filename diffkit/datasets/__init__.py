@@ -112,7 +112,7 @@ def components() -> list[ComponentSpec]:
             "fsdd",
             fsdd_dataset,
             FsddConfig,
-            "Free Spoken Digit Dataset: 'zero'…'nine' spoken by six speakers, 8 kHz; test = recordings 0–4.",
+            "Free Spoken Digit Dataset: the digits 'zero' to 'nine' by six speakers, 8 kHz; test = recordings 0–4.",
             example={"root": str(SAMPLE_DATA / "fsdd")},
         ),
         ComponentSpec(

@@ -52,6 +52,9 @@ class STFTRepresentation(nn.Module):
     def stft(self, x: torch.Tensor) -> torch.Tensor:
         """``x[B, C, T]`` → complex ``[B, C, F, N]``, normalised by the window energy."""
         batch, channels, length = x.shape
+        if x.is_meta:  # memory estimates run networks on the meta device, where torch.stft has no kernel
+            dtype = torch.complex128 if x.dtype == torch.float64 else torch.complex64
+            return torch.empty(batch, channels, self.bins, self.frames(length), dtype=dtype, device=x.device)
         spec = torch.stft(
             x.reshape(batch * channels, length),
             self.n_fft,
@@ -75,6 +78,8 @@ class STFTRepresentation(nn.Module):
     def istft(self, spec: torch.Tensor, length: int) -> torch.Tensor:
         """Complex ``[B, C, F, N]`` → waveform ``[B, C, length]``; the inverse of :meth:`stft`."""
         batch, channels = spec.shape[:2]
+        if spec.is_meta:  # see stft: shapes only
+            return torch.empty(batch, channels, length, dtype=spec.real.dtype, device=spec.device)
         if self.signal_phase:
             spec = spec * self._rotation(spec).conj()
         x = torch.istft(

@@ -83,7 +83,7 @@ def cases(tmp: Path, finished: tuple[Path, Path]) -> dict[str, tuple[list[str], 
     bomb.write_text("".join(f"b{i}: &b{i} [{', '.join([f'*b{i - 1}'] * 9) if i else 'x'}]\n" for i in range(10)))
     huge = tmp / "huge.yaml"
     huge.write_text(
-        "name: huge\nmodel: {network: {name: gblock-unet, preset: small, channels: [16, 32, 32, 100000000]}}\n"
+        "name: huge\nmodel: {network: {name: gblock-unet, preset: small, channels: [16, 32, 32, 65536]}}\n"
         f"output_dir: {tmp / 'huge-run'}\n"
         "dataset: synthetic\ntrain: {steps: 1}\n"
     )
