@@ -73,7 +73,7 @@ def test_quickstart_smoke_end_to_end_in_a_subprocess(tmp_path: Path) -> None:
         assert sidecar["label"] == wav.parent.name and sidecar["steps"] == 2
         assert sidecar["guidance"] == {"name": "cfg", "scale": 1.0}  # recipes/quickstart.yaml
         assert sidecar["sampler"]["alpha"] == 2.0 and re.fullmatch(r"[0-9a-f]{16}", sidecar["recipe_hash"])
-        network = {"name": "gblock-unet", "distribution": "diffkit", "version": diffkit.__version__}
+        network = {"name": "stft-unet", "distribution": "diffkit", "version": diffkit.__version__}
         assert sidecar["components"]["network"] == network
         assert Path(sidecar["checkpoint"]).is_file()
     assert (run / "recipe.resolved.yaml").is_file() and (run / "train" / "model.safetensors").is_file()
