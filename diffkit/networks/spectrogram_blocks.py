@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import torch
 from torch import nn
 
@@ -30,35 +32,22 @@ class FrequencyDilatedBlock(nn.Module):
         return x + self.conv2(self.act(self.film2(h, cond)))
 
 
-class FrequencyRecurrence(nn.Module):
-    """The biGRU bottleneck of :mod:`diffkit.networks.bottleneck` run along frequency, once per time frame."""
+class AxisRecurrence(nn.Module):
+    """The biGRU bottleneck of :mod:`diffkit.networks.bottleneck` run along one axis of ``[B, C, F, N]``:
+    ``frequency`` (once per frame: the whole comb of a fundamental at once) or ``time`` (once per bin: a clip-wide
+    view of each band, so a line keeps its frequency and level from start to end)."""
 
-    def __init__(self, channels: int, layers: int) -> None:
+    def __init__(self, channels: int, layers: int, axis: Literal["frequency", "time"]) -> None:
         super().__init__()
         self.rnn = RecurrentBottleneck(channels, layers)
+        self.across = 3 if axis == "frequency" else 2  # the axis the sequences are stacked over
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``x[B, C, F, N]`` → ``[B, C, F, N]``."""
-        batch, channels, bins, frames = x.shape
-        along_frequency = x.permute(0, 3, 1, 2).reshape(batch * frames, channels, bins)
-        out = self.rnn(along_frequency)
-        return out.reshape(batch, frames, channels, bins).permute(0, 2, 3, 1)
-
-
-class TimeRecurrence(nn.Module):
-    """The biGRU bottleneck run along time, once per frequency bin: a clip-wide view of each band, so a line keeps
-    its frequency and level from start to end (the GBlock UNet's bottleneck does the same on the waveform)."""
-
-    def __init__(self, channels: int, layers: int) -> None:
-        super().__init__()
-        self.rnn = RecurrentBottleneck(channels, layers)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """``x[B, C, F, N]`` → ``[B, C, F, N]``."""
-        batch, channels, bins, frames = x.shape
-        along_time = x.permute(0, 2, 1, 3).reshape(batch * bins, channels, frames)
-        out = self.rnn(along_time)
-        return out.reshape(batch, bins, channels, frames).permute(0, 2, 1, 3)
+        stacked = x.movedim(self.across, 1)  # [B, across, C, along]
+        batch, count, channels, length = stacked.shape
+        out = self.rnn(stacked.reshape(batch * count, channels, length))
+        return out.reshape(batch, count, channels, length).movedim(1, self.across)
 
 
 def downsample(in_ch: int, out_ch: int) -> nn.Conv2d:

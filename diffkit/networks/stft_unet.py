@@ -42,9 +42,8 @@ from diffkit.networks.film import film_vector
 from diffkit.networks.full_rate_stack import WaveformBranch
 from diffkit.networks.sigma_embedding import SigmaEmbedding
 from diffkit.networks.spectrogram_blocks import (
+    AxisRecurrence,
     FrequencyDilatedBlock,
-    FrequencyRecurrence,
-    TimeRecurrence,
     downsample,
     upsample,
 )
@@ -78,9 +77,9 @@ class STFTUNet(nn.Module):
         self.input_conv = nn.Conv2d(2 * channels, widths[0], 3, padding=1)
         self.encoder = nn.ModuleList(level(width) for width in widths)
         self.down = nn.ModuleList(downsample(widths[k], widths[k + 1]) for k in range(len(widths) - 1))
-        self.bottleneck = FrequencyRecurrence(widths[-1], arch.rnn_layers) if arch.rnn_layers else nn.Identity()
+        self.bottleneck = AxisRecurrence(widths[-1], arch.rnn_layers, "frequency") if arch.rnn_layers else nn.Identity()
         self.time_bottleneck = (
-            TimeRecurrence(widths[-1], arch.time_rnn_layers) if arch.time_rnn_layers else nn.Identity()
+            AxisRecurrence(widths[-1], arch.time_rnn_layers, "time") if arch.time_rnn_layers else nn.Identity()
         )
         self.up = nn.ModuleList(upsample(widths[k + 1], widths[k]) for k in reversed(range(len(widths) - 1)))
         self.decoder = nn.ModuleList(level(widths[k]) for k in reversed(range(len(widths) - 1)))
