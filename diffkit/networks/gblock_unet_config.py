@@ -9,6 +9,7 @@ from pydantic import Field, PositiveFloat, PositiveInt, field_validator, model_v
 
 from diffkit.config import StrictConfig
 from diffkit.networks.activations import ActivationName
+from diffkit.networks.presets import known_preset, with_overrides
 from diffkit.runtime.budget import MAX_NETWORK_LEVELS, MAX_RNN_LAYERS, MAX_WIDTH
 
 #: A layer width: positive and at most :data:`~diffkit.runtime.budget.MAX_WIDTH`.
@@ -136,9 +137,7 @@ class GBlockUNetConfig(StrictConfig):
     @field_validator("preset")
     @classmethod
     def _known_preset(cls, value: str) -> str:
-        if value not in PRESETS:
-            raise ValueError(f"unknown preset {value!r}; available presets: {', '.join(PRESETS)}")
-        return value
+        return known_preset(value, PRESETS)
 
     @model_validator(mode="after")
     def _levels_match(self) -> GBlockUNetConfig:
@@ -153,9 +152,4 @@ class GBlockUNetConfig(StrictConfig):
 
     def architecture(self) -> Architecture:
         """The preset with this config's overrides applied."""
-        overrides = {
-            name: tuple(value) if isinstance(value, list) else value
-            for name, value in self.model_dump(exclude={"preset"}).items()
-            if value is not None
-        }
-        return replace(PRESETS[self.preset], **overrides)
+        return with_overrides(self, PRESETS)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from pydantic import Field, NonNegativeInt, PositiveFloat, PositiveInt, field_validator, model_validator
 
 from diffkit.config import StrictConfig
+from diffkit.networks.presets import known_preset, with_overrides
 
 
 @dataclass(frozen=True)
@@ -103,9 +104,7 @@ class STFTUNetConfig(StrictConfig):
     @field_validator("preset")
     @classmethod
     def _known_preset(cls, value: str) -> str:
-        if value not in PRESETS:
-            raise ValueError(f"unknown preset {value!r}; available presets: {', '.join(PRESETS)}")
-        return value
+        return known_preset(value, PRESETS)
 
     @model_validator(mode="after")
     def _invertible(self) -> STFTUNetConfig:
@@ -121,9 +120,4 @@ class STFTUNetConfig(StrictConfig):
 
     def architecture(self) -> STFTArchitecture:
         """The preset with this config's overrides applied."""
-        overrides = {
-            name: tuple(value) if isinstance(value, list) else value
-            for name, value in self.model_dump(exclude={"preset"}).items()
-            if value is not None
-        }
-        return replace(PRESETS[self.preset], **overrides)
+        return with_overrides(self, PRESETS)
